@@ -1,0 +1,38 @@
+# Marktplatz: `make run` starts the local stack, `make test` runs every test. Both install what is missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint fmt install clean assets
+
+$(STAMP): pyproject.toml requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Static assets from npm (pinned in package.json / package-lock.json), copied into chalicelib/static/vendor.
+assets: $(STAMP)
+	@if [ -f package.json ]; then $(PY) -m devstack.assets; fi
+
+run: install assets
+	$(PY) -m devstack.run
+
+test: install assets lint
+	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+fmt: install
+	$(VENV)/bin/ruff check --fix .
+
+bench: install assets
+	$(PY) -m bench.run
+
+clean:
+	rm -rf .local test-artifacts .pytest_cache

@@ -1,0 +1,44 @@
+"""PynamoDB models read their endpoint, region and table name from settings when first used, not at import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.models import Model, MetaModel
+
+from chalicelib.core import settings
+
+
+class _LazyMeta(type):
+    """Metaclass for model `Meta` classes: connection details are properties evaluated on each access."""
+
+    @property
+    def table_name(cls) -> str:
+        return settings.get().table_name(cls.logical_name)  # type: ignore[attr-defined]
+
+    @property
+    def host(cls) -> str | None:
+        return settings.get().dynamodb_endpoint
+
+    @property
+    def region(cls) -> str:
+        return settings.get().aws_region
+
+
+class TableMeta(metaclass=_LazyMeta):
+    logical_name = "unset"
+    billing_mode = "PAY_PER_REQUEST"
+    max_retry_attempts = 3
+    connect_timeout_seconds = 2
+    read_timeout_seconds = 5
+
+
+def table_meta(logical_name: str, **extra: Any) -> type:
+    """A `Meta` for a model stored in table `<prefix><logical_name>`."""
+    return _LazyMeta("Meta", (TableMeta,), {"logical_name": logical_name, **extra})
+
+
+class BaseModel(Model, metaclass=MetaModel):
+    """Common base; `Meta = table_meta("name")` in every subclass."""
+
+    Meta = table_meta("base")

@@ -1,0 +1,31 @@
+"""Every table the application uses, and how to create them (local stack and tests; infra/ does it on AWS)."""
+
+from __future__ import annotations
+
+import importlib
+
+from pynamodb.models import Model
+
+# "module:Class" so that listing the tables imports nothing until asked. Each domain adds its own models here.
+MODEL_PATHS: list[str] = [
+    "chalicelib.store.models:Credential",
+    "chalicelib.store.models:IdempotencyRecord",
+    "chalicelib.store.models:RateCounter",
+    "chalicelib.vouchers.models:Voucher",
+    "chalicelib.vouchers.models:LedgerEntry",
+    "chalicelib.vouchers.models:Retailer",
+]
+
+
+def all_models() -> list[type[Model]]:
+    models = []
+    for path in MODEL_PATHS:
+        module, name = path.split(":")
+        models.append(getattr(importlib.import_module(module), name))
+    return models
+
+
+def create_all() -> None:
+    for model in all_models():
+        if not model.exists():
+            model.create_table(wait=True)

@@ -1,0 +1,59 @@
+"""The OpenAPI document, built from the app's own routes so it cannot drift from them (a test holds it to that)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalice import Chalice
+
+PUBLIC_PREFIXES = ("/v/", "/V/", "/static/", "/.well-known/", "/healthz", "/openapi.json", "/capport/")
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["code", "message"],
+                             "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
+}
+
+
+def _summary(view: Any) -> tuple[str, str]:
+    doc = (view.__doc__ or "").strip()
+    first, _, rest = doc.partition("\n")
+    return first.strip(), rest.strip()
+
+
+def build(app: Chalice, title: str = "Marktplatz API", version: str = "1") -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for path, methods in sorted(app.routes.items()):
+        item: dict[str, Any] = {}
+        for method, entry in sorted(methods.items()):
+            summary, description = _summary(entry.view_function)
+            params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                      for name in re.findall(r"{([^}]+)}", path)]
+            operation: dict[str, Any] = {
+                "operationId": entry.view_name,
+                "summary": summary,
+                "responses": {
+                    "default": {"description": "Error", "content": {"application/json": {"schema": ERROR_SCHEMA}}},
+                    "2XX": {"description": "Success"},
+                },
+            }
+            if description:
+                operation["description"] = description
+            if params:
+                operation["parameters"] = params
+            if path.startswith("/api/") and not _public_api(summary):
+                operation["security"] = [{"bearer": []}]
+            item[method.lower()] = operation
+        paths[path] = item
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": paths,
+    }
+
+
+def _public_api(summary: str) -> bool:
+    return "(public)" in summary or "holder" in summary.lower()

@@ -1,0 +1,101 @@
+"""Admin verbs on one voucher: read its ledger, block, unblock, and re-issue a blocked voucher's balance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from chalicelib.core import clock
+from chalicelib.core.errors import conflict, not_found
+from chalicelib.core.ids import time_ordered_id
+from chalicelib.vouchers import views
+from chalicelib.vouchers.issuing import VoucherSpec, add_to_transaction, build_vouchers, transaction
+from chalicelib.vouchers.models import ACTIVE, BLOCKED, LedgerEntry, Voucher
+from chalicelib.vouchers.redemption import balance_hints
+
+
+def get_voucher(voucher_id: str) -> Voucher:
+    try:
+        return Voucher.get(voucher_id, consistent_read=True)
+    except DoesNotExist:
+        raise not_found("No such voucher.") from None
+
+
+def ledger_of(voucher_id: str) -> list[LedgerEntry]:
+    return list(LedgerEntry.query(voucher_id, consistent_read=True))
+
+
+def voucher_with_ledger(voucher_id: str) -> dict[str, Any]:
+    voucher = get_voucher(voucher_id)
+    view = views.voucher_admin(voucher)
+    view["ledger"] = [views.ledger_entry(e) for e in ledger_of(voucher_id)]
+    return view
+
+
+def _status_entry(voucher_id: str, kind: str, actor: str, note: str | None) -> LedgerEntry:
+    return LedgerEntry(voucher_id, time_ordered_id(), kind=kind, amount_cents=0, created_at=clock.iso(clock.now()),
+                       actor=actor, note=note)
+
+
+def block_voucher(voucher_id: str, reason: str | None = None, actor: str = "admin") -> Voucher:
+    """Blocking revokes the token for spending at once; the ledger records who and why (amount 0)."""
+    get_voucher(voucher_id)
+    try:
+        with transaction() as tx:
+            tx.save(_status_entry(voucher_id, "block", actor, reason), condition=LedgerEntry.entry_id.does_not_exist())
+            tx.update(Voucher(voucher_id), actions=[Voucher.status.set(BLOCKED), Voucher.block_reason.set(reason)],
+                      condition=Voucher.status == ACTIVE)
+    except TransactWriteError:
+        raise conflict("voucher_blocked", "This voucher is already blocked.") from None
+    return get_voucher(voucher_id)
+
+
+def unblock_voucher(voucher_id: str, actor: str = "admin") -> Voucher:
+    voucher = get_voucher(voucher_id)
+    if voucher.replaced_by:
+        raise conflict("voucher_replaced", "This voucher's balance was re-issued; it stays blocked.")
+    try:
+        with transaction() as tx:
+            tx.save(_status_entry(voucher_id, "unblock", actor, None), condition=LedgerEntry.entry_id.does_not_exist())
+            tx.update(Voucher(voucher_id), actions=[Voucher.status.set(ACTIVE), Voucher.block_reason.remove()],
+                      condition=(Voucher.status == BLOCKED) & Voucher.replaced_by.does_not_exist())
+    except TransactWriteError:
+        raise conflict("voucher_not_blocked", "This voucher is not blocked.") from None
+    return get_voucher(voucher_id)
+
+
+def reissue_voucher(voucher_id: str, actor: str = "admin") -> Voucher:
+    """Moves the remaining balance of a blocked voucher to a new voucher with a new token (lost or leaked QR).
+
+    The old token never works again: the old voucher stays blocked with balance 0 and `replaced_by` set.
+    """
+    old = get_voucher(voucher_id)
+    if old.status != BLOCKED:
+        raise conflict("voucher_not_blocked", "Block the voucher before re-issuing it.")
+    if old.replaced_by:
+        raise conflict("voucher_replaced", "This voucher was already re-issued.", replaced_by=old.replaced_by)
+    remaining = int(old.balance_cents)
+    if remaining <= 0:
+        raise conflict("insufficient_balance", "Nothing left to re-issue.", balance_cents=remaining)
+    # Keep the paid/bonus split proportional, so settlement still knows whose money is spent.
+    bonus_share = round(remaining * int(old.bonus_cents or 0) / max(int(old.initial_cents), 1))
+    [(new, issue_entry)] = build_vouchers([VoucherSpec(paid_cents=remaining - bonus_share, bonus_cents=bonus_share)],
+                                          campaign=old.campaign, order_id=old.order_id, actor=actor,
+                                          note=f"re-issue of {voucher_id}")
+    new.expires_at = old.expires_at
+    new.replaces = voucher_id
+    issue_entry.kind = "reissue_in"
+    out = LedgerEntry(voucher_id, time_ordered_id(), kind="reissue_out", amount_cents=-remaining,
+                      created_at=clock.iso(clock.now()), actor=actor, note=f"re-issued as {new.voucher_id}")
+    try:
+        with transaction() as tx:
+            add_to_transaction(tx, [(new, issue_entry)])
+            tx.save(out, condition=LedgerEntry.entry_id.does_not_exist())
+            tx.update(Voucher(voucher_id), actions=[Voucher.balance_cents.set(0), Voucher.replaced_by.set(new.voucher_id)],
+                      condition=(Voucher.status == BLOCKED) & (Voucher.balance_cents == remaining)
+                      & Voucher.replaced_by.does_not_exist())
+    except TransactWriteError:
+        raise conflict("conflict", "The voucher changed meanwhile; please retry.") from None
+    balance_hints.put(voucher_id, 0)
+    return new

@@ -1,0 +1,100 @@
+"""register_retailer, disable_retailer, rotate_retailer_key: the city manages who may redeem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from chalicelib.core import auth, clock
+from chalicelib.core.errors import conflict, not_found
+from chalicelib.core.ids import key_hash, random_id, secret_key
+from chalicelib.store.models import Credential
+from chalicelib.vouchers.issuing import transaction
+from chalicelib.vouchers.models import ACTIVE, Retailer
+
+DISABLED = "disabled"
+
+
+def retailer_view(retailer: Retailer) -> dict[str, Any]:
+    return {
+        "retailer_id": retailer.retailer_id,
+        "name": retailer.name,
+        "address": retailer.address,
+        "email": retailer.email,
+        "zone": retailer.zone,
+        "status": retailer.status,
+        "created_at": retailer.created_at,
+    }
+
+
+def retailer_public(retailer: Retailer) -> dict[str, Any]:
+    """What shoppers see: where they can spend vouchers."""
+    return {"retailer_id": retailer.retailer_id, "name": retailer.name, "address": retailer.address,
+            "zone": retailer.zone}
+
+
+def _credential(retailer: Retailer, hashed: str) -> Credential:
+    return Credential(hashed, role=auth.RETAILER, subject_id=retailer.retailer_id, zone=retailer.zone,
+                      name=retailer.name, created_at=clock.iso(clock.now()))
+
+
+def register_retailer(name: str, address: str, email: str, zone: str) -> tuple[Retailer, str]:
+    api_key = secret_key("mpk")
+    hashed = key_hash(api_key)
+    retailer = Retailer(random_id("ret"), name=name, address=address, email=email, zone=zone, status=ACTIVE,
+                        key_hash=hashed, created_at=clock.iso(clock.now()))
+    with transaction() as tx:
+        tx.save(retailer, condition=Retailer.retailer_id.does_not_exist())
+        tx.save(_credential(retailer, hashed), condition=Credential.key_hash.does_not_exist())
+    return retailer, api_key
+
+
+def get_retailer(retailer_id: str) -> Retailer:
+    try:
+        return Retailer.get(retailer_id, consistent_read=True)
+    except DoesNotExist:
+        raise not_found("No such retailer.") from None
+
+
+def list_retailers(active_only: bool = False) -> list[Retailer]:
+    retailers = list(Retailer.scan())  # tens of shops per town: a scan is the honest, cheap choice
+    if active_only:
+        retailers = [r for r in retailers if r.status == ACTIVE]
+    return sorted(retailers, key=lambda r: (r.zone, r.name.lower()))
+
+
+def disable_retailer(retailer_id: str) -> Retailer:
+    retailer = get_retailer(retailer_id)
+    with transaction() as tx:
+        tx.update(retailer, actions=[Retailer.status.set(DISABLED)], condition=Retailer.retailer_id.exists())
+        tx.delete(Credential(retailer.key_hash))
+    auth.forget(retailer.key_hash)
+    retailer.status = DISABLED
+    return retailer
+
+
+def enable_retailer(retailer_id: str) -> tuple[Retailer, str]:
+    """Re-enabling always hands out a fresh key: the old one may be why the shop was disabled."""
+    return rotate_retailer_key(retailer_id, enable=True)
+
+
+def rotate_retailer_key(retailer_id: str, *, enable: bool = False) -> tuple[Retailer, str]:
+    retailer = get_retailer(retailer_id)
+    if retailer.status != ACTIVE and not enable:
+        raise conflict("retailer_disabled", "Enable the retailer first.")
+    api_key = secret_key("mpk")
+    hashed = key_hash(api_key)
+    old_hash = retailer.key_hash
+    try:
+        with transaction() as tx:
+            tx.update(retailer, actions=[Retailer.key_hash.set(hashed), Retailer.status.set(ACTIVE)],
+                      condition=Retailer.key_hash == old_hash)
+            tx.delete(Credential(old_hash))
+            tx.save(_credential(retailer, hashed), condition=Credential.key_hash.does_not_exist())
+    except TransactWriteError:
+        raise conflict("conflict", "The retailer changed meanwhile; please retry.") from None
+    auth.forget(old_hash)
+    retailer.key_hash = hashed
+    retailer.status = ACTIVE
+    return retailer, api_key

@@ -1,0 +1,139 @@
+"""HTTP routes for vouchers and redemptions: parse, authorize, call a service verb, answer JSON."""
+
+from __future__ import annotations
+
+import re
+
+from chalice import Blueprint
+
+from chalicelib.core import auth, settings
+from chalicelib.core.auth import ADMIN, RETAILER
+from chalicelib.core.errors import bad_request, not_found
+from chalicelib.core.http import client_address, json_body, json_response, query_param
+from chalicelib.core.pagination import limit_param
+from chalicelib.core.ratelimit import hit
+from chalicelib.core.validate import integer, text, timestamp
+from chalicelib.vouchers import issuing, lifecycle, views
+from chalicelib.vouchers.history import retailer_history
+from chalicelib.vouchers.redemption import balance_hints, invalid_token, redeem, reverse_redemption, verify_token
+
+bp = Blueprint(__name__)
+
+IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
+DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@bp.route("/api/v1/vouchers", methods=["POST"])
+def issue_vouchers():
+    """Issue vouchers without payment (admin): employer vouchers, city campaigns, prizes."""
+    auth.require(bp.current_request, ADMIN)
+    body = json_body(bp.current_request)
+    amount = integer(body, "amount_cents", minimum=1, maximum=issuing.MAX_AMOUNT_CENTS)
+    quantity = integer(body, "quantity", minimum=1, maximum=issuing.MAX_QUANTITY)
+    campaign = text(body, "campaign", required=False, max_length=100)
+    expires_at = timestamp(body, "expires_at", required=False)
+    vouchers = issuing.issue_vouchers(amount, quantity, campaign=campaign, expires_at=expires_at)
+    return json_response({"vouchers": [views.voucher_issued(v) for v in vouchers]}, 201)
+
+
+@bp.route("/api/v1/vouchers/balance", methods=["GET"])
+def voucher_balance():
+    """Balance for the holder of a token; rate-limited per client; unknown and invalid tokens answer alike."""
+    request = bp.current_request
+    hit("balance", client_address(request), settings.get().balance_lookups_per_minute)
+    token = query_param(request, "token")
+    if not token:
+        raise invalid_token()
+    voucher_id = verify_token(token)
+    try:
+        voucher = lifecycle.get_voucher(voucher_id)
+    except Exception as err:  # a validly signed but unknown voucher must look exactly like a bad token
+        if getattr(err, "code", None) == "not_found":
+            raise invalid_token() from None
+        raise
+    balance_hints.put(voucher_id, int(voucher.balance_cents))
+    return json_response(views.voucher_public(voucher), headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/api/v1/vouchers/{voucher_id}", methods=["GET"])
+def voucher_detail(voucher_id: str):
+    """A voucher with its full ledger (admin)."""
+    auth.require(bp.current_request, ADMIN)
+    return json_response(lifecycle.voucher_with_ledger(voucher_id))
+
+
+def _reason(body_required: bool = False) -> str | None:
+    raw = bp.current_request.raw_body
+    if not raw and not body_required:
+        return None
+    return text(json_body(bp.current_request), "reason", required=False, max_length=300)
+
+
+@bp.route("/api/v1/vouchers/{voucher_id}/block", methods=["POST"])
+def block_voucher(voucher_id: str):
+    """Block a voucher (admin): it can no longer be redeemed."""
+    auth.require(bp.current_request, ADMIN)
+    voucher = lifecycle.block_voucher(voucher_id, _reason())
+    return json_response(views.voucher_admin(voucher))
+
+
+@bp.route("/api/v1/vouchers/{voucher_id}/unblock", methods=["POST"])
+def unblock_voucher(voucher_id: str):
+    """Unblock a blocked voucher (admin)."""
+    auth.require(bp.current_request, ADMIN)
+    return json_response(views.voucher_admin(lifecycle.unblock_voucher(voucher_id)))
+
+
+@bp.route("/api/v1/vouchers/{voucher_id}/reissue", methods=["POST"])
+def reissue_voucher(voucher_id: str):
+    """Re-issue the remaining balance of a blocked voucher under a new token (admin)."""
+    auth.require(bp.current_request, ADMIN)
+    new = lifecycle.reissue_voucher(voucher_id)
+    return json_response({"replaced": voucher_id, "voucher": views.voucher_issued(new)}, 201)
+
+
+@bp.route("/api/v1/redemptions", methods=["POST"])
+def create_redemption():
+    """Redeem an amount from a voucher (retailer). Requires an Idempotency-Key header."""
+    request = bp.current_request
+    principal = auth.require(request, RETAILER, cached=True)
+    idempotency_key = request.headers.get("idempotency-key")
+    if not idempotency_key or not IDEMPOTENCY_KEY_RE.match(idempotency_key):
+        raise bad_request("idempotency_key_required",
+                          "Send a unique Idempotency-Key header (1-200 visible characters) with every redemption.")
+    body = json_body(request)
+    token = body.get("token")
+    if not isinstance(token, str) or not token.strip():
+        raise invalid_token()
+    amount = integer(body, "amount_cents", minimum=1, maximum=issuing.MAX_AMOUNT_CENTS)
+    expected = integer(body, "expected_balance_cents", minimum=0, required=False)
+    status, answer = redeem(principal, token, amount, idempotency_key, expected)
+    return json_response(answer, status)
+
+
+@bp.route("/api/v1/redemptions", methods=["GET"])
+def list_redemptions():
+    """The calling retailer's redemptions and reversals, newest first (`?date=YYYY-MM-DD`, `limit`, `cursor`)."""
+    request = bp.current_request
+    principal = auth.require(request, RETAILER, ADMIN)
+    retailer_id = principal.subject_id
+    if principal.role == ADMIN:
+        retailer_id = query_param(request, "retailer_id") or ""
+        if not retailer_id:
+            raise bad_request("invalid_request", "Admin must name 'retailer_id'.", field="retailer_id")
+    day = query_param(request, "date")
+    if day is not None and not DAY_RE.match(day):
+        raise bad_request("invalid_request", "'date' must be YYYY-MM-DD.", field="date")
+    page = retailer_history(retailer_id, limit=limit_param(query_param(request, "limit")),
+                            cursor=query_param(request, "cursor"), day=day)
+    return json_response(page)
+
+
+@bp.route("/api/v1/redemptions/{redemption_id}/reversal", methods=["POST"])
+def reverse(redemption_id: str):
+    """Reverse (storno) a redemption: the same retailer within 30 minutes, or admin at any time; once."""
+    principal = auth.require(bp.current_request, RETAILER, ADMIN)
+    if len(redemption_id) > 100:
+        raise not_found("No such redemption.")
+    status, answer = reverse_redemption(principal, redemption_id)
+    return json_response(answer, status)

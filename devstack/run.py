@@ -1,0 +1,157 @@
+"""`make run`: the whole local stack in the foreground. Ctrl-C or SIGTERM stops every process it started.
+
+    AWS stand-in (moto server, DynamoDB + SES + Secrets Manager) -> tables -> demo data -> chalice local
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from devstack.env import ROOT, local_env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError as err:
+            if getattr(err, "code", None):  # an HTTP error still means the server is up
+                return
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not come up in {timeout:.0f}s")
+
+
+class Stack:
+    """The processes of the local stack; used by `make run` and by the end-to-end tests alike."""
+
+    def __init__(self, *, app_port: int, aws_port: int, data_dir: Path, seed: bool = True,
+                 log_dir: Path | None = None) -> None:
+        self.app_port, self.aws_port, self.data_dir, self.seed = app_port, aws_port, data_dir, seed
+        self.log_dir = log_dir
+        self.procs: list[subprocess.Popen] = []
+        self.aws_url = f"http://127.0.0.1:{aws_port}"
+        self.app_url = f"http://127.0.0.1:{app_port}"
+        self.env: dict[str, str] = {}
+        self.demo: dict | None = None
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        out = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT if out else None,
+                                start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def start(self) -> Stack:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.env = local_env(aws_url=self.aws_url, app_port=self.app_port, data_dir=self.data_dir)
+        aws = self._spawn("aws", [sys.executable, "-m", "devstack.aws_server", "--port", str(self.aws_port)])
+        wait_http(self.aws_url, proc=aws)
+        for hook in STARTUP_HOOKS:
+            hook(self)
+        subprocess.run([sys.executable, "-m", "devstack.setup_data", "--seed" if self.seed else "--no-seed",
+                        "--out", str(self.data_dir / "demo.json")], cwd=ROOT, env=self.env, check=True)
+        self.demo = json.loads((self.data_dir / "demo.json").read_text()) if self.seed else None
+        chalice = str(Path(sys.executable).with_name("chalice"))
+        app = self._spawn("app", [chalice, "local", "--no-autoreload", "--stage", "local", "--host", "127.0.0.1",
+                                  "--port", str(self.app_port)])
+        wait_http(f"{self.app_url}/healthz", proc=app)
+        return self
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        self.procs.clear()
+
+
+# Other domains add steps here (e.g. payments starts localstripe and registers the webhook).
+STARTUP_HOOKS: list = []
+
+
+def _print_banner(stack: Stack) -> None:
+    from chalicelib.core.settings import LOCAL_ADMIN_TOKEN
+
+    admin = os.environ.get("MARKTPLATZ_ADMIN_TOKEN", LOCAL_ADMIN_TOKEN)
+    lines = [
+        "",
+        "Marktplatz is running (local mode).",
+        f"  App:               {stack.app_url}/",
+        f"  Health:            {stack.app_url}/healthz",
+        f"  API description:   {stack.app_url}/openapi.json",
+        f"  Admin token:       {admin}",
+        f"  AWS stand-in:      {stack.aws_url}  (DynamoDB, SES, Secrets Manager; data is lost on restart)",
+    ]
+    for extra in BANNER_LINES:
+        lines.extend(extra(stack))
+    if stack.demo:
+        lines.append("  Demo retailers (API keys):")
+        for r in stack.demo["retailers"]:
+            lines.append(f"    {r['name']:<24} zone={r['zone']:<16} key={r['api_key']}")
+        lines.append("  Demo vouchers:")
+        for v in stack.demo["vouchers"]:
+            lines.append(f"    {v['balance_cents'] / 100:.2f} EUR  {v['url']}")
+    lines.append("Press Ctrl-C to stop.")
+    print("\n".join(lines), flush=True)
+
+
+BANNER_LINES: list = []
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--aws-port", type=int, default=int(os.environ.get("AWS_PORT", "0")) or None)
+    parser.add_argument("--no-seed", action="store_true")
+    args = parser.parse_args(argv)
+    data_dir = Path(os.environ.get("MARKTPLATZ_DATA_DIR", ROOT / ".local")).resolve()
+    stack = Stack(app_port=args.port, aws_port=args.aws_port or free_port(), data_dir=data_dir,
+                  seed=not args.no_seed)
+
+    def _stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        stack.start()
+        _print_banner(stack)
+        while all(p.poll() is None for p in stack.procs):
+            time.sleep(0.5)
+        print("a process of the stack exited; stopping the rest", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()
