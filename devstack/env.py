@@ -8,14 +8,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def local_env(*, aws_url: str, app_port: int, data_dir: Path, stripe_url: str | None = None) -> dict[str, str]:
+def local_env(*, aws_url: str, app_port: int, data_dir: Path, base_url: str | None = None,
+              stripe_url: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "MARKTPLATZ_MODE": "local",
         "MARKTPLATZ_DYNAMODB_ENDPOINT": aws_url,
         "MARKTPLATZ_AWS_ENDPOINT": aws_url,
         "MARKTPLATZ_DATA_DIR": str(data_dir),
-        "MARKTPLATZ_BASE_URL": env.get("MARKTPLATZ_BASE_URL", f"http://127.0.0.1:{app_port}"),
+        "MARKTPLATZ_BASE_URL": base_url or f"http://127.0.0.1:{app_port}",
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": env.get("AWS_DEFAULT_REGION", "eu-central-1"),

@@ -44,9 +44,10 @@ class Stack:
     """The processes of the local stack; used by `make run` and by the end-to-end tests alike."""
 
     def __init__(self, *, app_port: int, aws_port: int, data_dir: Path, seed: bool = True,
-                 log_dir: Path | None = None) -> None:
+                 log_dir: Path | None = None, base_url: str | None = None) -> None:
         self.app_port, self.aws_port, self.data_dir, self.seed = app_port, aws_port, data_dir, seed
         self.log_dir = log_dir
+        self.base_url = base_url
         self.procs: list[subprocess.Popen] = []
         self.aws_url = f"http://127.0.0.1:{aws_port}"
         self.app_url = f"http://127.0.0.1:{app_port}"
@@ -65,7 +66,8 @@ class Stack:
 
     def start(self) -> Stack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.env = local_env(aws_url=self.aws_url, app_port=self.app_port, data_dir=self.data_dir)
+        self.env = local_env(aws_url=self.aws_url, app_port=self.app_port, data_dir=self.data_dir,
+                             base_url=self.base_url)
         aws = self._spawn("aws", [sys.executable, "-m", "devstack.aws_server", "--port", str(self.aws_port)])
         wait_http(self.aws_url, proc=aws)
         for hook in STARTUP_HOOKS:
@@ -135,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     data_dir = Path(os.environ.get("MARKTPLATZ_DATA_DIR", ROOT / ".local")).resolve()
     stack = Stack(app_port=args.port, aws_port=args.aws_port or free_port(), data_dir=data_dir,
-                  seed=not args.no_seed)
+                  seed=not args.no_seed, base_url=os.environ.get("MARKTPLATZ_BASE_URL"))
 
     def _stop(*_: object) -> None:
         raise KeyboardInterrupt

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import uuid
 
-import numpy as np
-import png
 import pytest
 import requests
-import zxingcpp
 
 from tests.conftest import ADMIN_TOKEN
+from tests.support.qr import decode_png
 
 pytestmark = [pytest.mark.stack, pytest.mark.xdist_group("stack")]
-
-
-def decode_png(data: bytes) -> str:
-    width, height, rows, info = png.Reader(file=io.BytesIO(data)).asDirect()
-    planes = info["planes"]
-    pixels = np.vstack([np.asarray(row, dtype=np.uint8) for row in rows]).reshape(height, width, planes)
-    gray = pixels[:, :, 0] if planes >= 1 else pixels
-    [result] = zxingcpp.read_barcodes(np.ascontiguousarray(gray))
-    assert result.format == zxingcpp.BarcodeFormat.QRCode
-    return result.text, result.version if hasattr(result, "version") else None
 
 
 def test_issue_scan_redeem_twice_check_balance(stack) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.models import Model, MetaModel
+from pynamodb.models import MetaModel, Model
 
 from chalicelib.core import settings
 

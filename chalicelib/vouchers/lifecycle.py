@@ -92,7 +92,8 @@ def reissue_voucher(voucher_id: str, actor: str = "admin") -> Voucher:
         with transaction() as tx:
             add_to_transaction(tx, [(new, issue_entry)])
             tx.save(out, condition=LedgerEntry.entry_id.does_not_exist())
-            tx.update(Voucher(voucher_id), actions=[Voucher.balance_cents.set(0), Voucher.replaced_by.set(new.voucher_id)],
+            tx.update(Voucher(voucher_id),
+                      actions=[Voucher.balance_cents.set(0), Voucher.replaced_by.set(new.voucher_id)],
                       condition=(Voucher.status == BLOCKED) & (Voucher.balance_cents == remaining)
                       & Voucher.replaced_by.does_not_exist())
     except TransactWriteError:

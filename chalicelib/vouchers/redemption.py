@@ -165,7 +165,7 @@ def redeem(principal: Principal, token: Any, amount_cents: int, idempotency_key:
                 return 201, _replay(scope_key, request_hash)
             if retailer_r is not None and retailer_r.code == "ConditionalCheckFailed":
                 auth.forget(principal.key_hash)
-                raise unauthorized("This retailer key is no longer valid.")
+                raise unauthorized("This retailer key is no longer valid.") from None
             if any(r is not None and r.code == "TransactionConflict" for r in reasons):
                 continue
             if voucher_r is not None and voucher_r.code == "ConditionalCheckFailed":
