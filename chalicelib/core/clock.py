@@ -31,3 +31,8 @@ def iso(dt: datetime) -> str:
 
 def parse_iso(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def iso_ms(dt: datetime) -> str:
+    """Millisecond precision: ledger entries sort by it in the by-retailer and by-zone indexes."""
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -14,7 +14,7 @@ from chalicelib.vouchers.models import LedgerEntry
 def day_bounds(day: str) -> tuple[str, str]:
     start = datetime.fromisoformat(day).replace(tzinfo=clock.BERLIN)
     end = start + timedelta(days=1)
-    return clock.iso(start), clock.iso(end)
+    return clock.iso_ms(start), clock.iso_ms(end)
 
 
 def retailer_history(retailer_id: str, *, limit: int, cursor: str | None = None,

@@ -49,7 +49,7 @@ def build_vouchers(specs: list[VoucherSpec], *, campaign: str | None = None, ord
             paid_cents=spec.paid_cents, bonus_cents=spec.bonus_cents, expires_at=epoch(expiry),
             issued_at=clock.iso(issued), kid=kid, campaign=campaign, order_id=order_id)
         entry = LedgerEntry(
-            voucher.voucher_id, time_ordered_id(), kind="issue", amount_cents=total, created_at=clock.iso(issued),
+            voucher.voucher_id, time_ordered_id(), kind="issue", amount_cents=total, created_at=clock.iso_ms(issued),
             actor=actor, paid_cents=spec.paid_cents, bonus_cents=spec.bonus_cents, note=note)
         pairs.append((voucher, entry))
     return pairs

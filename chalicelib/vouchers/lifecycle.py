@@ -34,7 +34,7 @@ def voucher_with_ledger(voucher_id: str) -> dict[str, Any]:
 
 
 def _status_entry(voucher_id: str, kind: str, actor: str, note: str | None) -> LedgerEntry:
-    return LedgerEntry(voucher_id, time_ordered_id(), kind=kind, amount_cents=0, created_at=clock.iso(clock.now()),
+    return LedgerEntry(voucher_id, time_ordered_id(), kind=kind, amount_cents=0, created_at=clock.iso_ms(clock.now()),
                        actor=actor, note=note)
 
 
@@ -87,7 +87,7 @@ def reissue_voucher(voucher_id: str, actor: str = "admin") -> Voucher:
     new.replaces = voucher_id
     issue_entry.kind = "reissue_in"
     out = LedgerEntry(voucher_id, time_ordered_id(), kind="reissue_out", amount_cents=-remaining,
-                      created_at=clock.iso(clock.now()), actor=actor, note=f"re-issued as {new.voucher_id}")
+                      created_at=clock.iso_ms(clock.now()), actor=actor, note=f"re-issued as {new.voucher_id}")
     try:
         with transaction() as tx:
             add_to_transaction(tx, [(new, issue_entry)])

@@ -134,7 +134,7 @@ def redeem(principal: Principal, token: Any, amount_cents: int, idempotency_key:
             "amount_cents": amount_cents,
             "balance_cents": expected - amount_cents,
             "retailer_id": principal.subject_id,
-            "created_at": clock.iso(now),
+            "created_at": clock.iso_ms(now),
         }
         entry = LedgerEntry(voucher_id, entry_id, kind="redemption", amount_cents=-amount_cents,
                             created_at=answer["created_at"], retailer_id=principal.subject_id, zone=principal.zone,
@@ -210,7 +210,7 @@ def reverse_redemption(principal: Principal, redemption_id: str) -> tuple[int, d
     reversal_id = f"{entry.entry_id}r"
     now = clock.now()
     reversal = LedgerEntry(entry.voucher_id, reversal_id, kind="reversal", amount_cents=amount,
-                           created_at=clock.iso(now), retailer_id=entry.retailer_id, zone=entry.zone,
+                           created_at=clock.iso_ms(now), retailer_id=entry.retailer_id, zone=entry.zone,
                            reverses=entry.entry_id, actor=principal.subject_id)
     from chalicelib.vouchers.issuing import transaction
 
