@@ -3,6 +3,8 @@
 from chalice import Chalice
 
 from chalicelib.core.http import error_middleware
+from chalicelib.core.logs import request_logging
+from chalicelib.signing.routes import bp as signing_key_routes
 from chalicelib.system.routes import bp as system_routes
 from chalicelib.vouchers.pages import bp as voucher_pages
 from chalicelib.vouchers.retailer_routes import bp as retailer_routes
@@ -10,9 +12,11 @@ from chalicelib.vouchers.routes import bp as voucher_routes
 
 app = Chalice(app_name="marktplatz")
 app.api.binary_types.append("image/png")
+app.register_middleware(request_logging, "all")  # outermost: every line of the request carries its id
 app.register_middleware(error_middleware, "http")
 
 app.register_blueprint(system_routes)
 app.register_blueprint(voucher_routes)
 app.register_blueprint(retailer_routes)
 app.register_blueprint(voucher_pages)
+app.register_blueprint(signing_key_routes)

@@ -33,10 +33,22 @@ def _load() -> KeyRing:
             _save_local(ring)
             return ring
         return KeyRing.from_dict(json.loads(path.read_text()))
-    data = settings.secret(SECRET_NAME)
+    data = _secret_or_none()
+    if data is None:
+        return KeyRing([])  # a new deployment: the operator publishes and activates the first key (infra/README.md)
     if not isinstance(data, dict):
         raise settings.ConfigurationError("the voucher-keys secret must hold the key ring JSON")
     return KeyRing.from_dict(data)
+
+
+def _secret_or_none() -> object:
+    try:
+        return settings.secret(SECRET_NAME)
+    except Exception as err:  # the secret exists (infra creates it) but holds no value until the first publish
+        code = getattr(err, "response", {}).get("Error", {}).get("Code")
+        if code == "ResourceNotFoundException":
+            return None
+        raise
 
 
 def _save_local(ring: KeyRing) -> None:
@@ -74,6 +86,12 @@ def save(ring: KeyRing) -> None:
             SecretId=f"{s.secrets_prefix}{SECRET_NAME}", SecretString=json.dumps(ring.to_dict()))
         settings.secret.cache_clear()
     reset()
+
+
+def key_states() -> list[dict[str, object]]:
+    """Every key with its state, read fresh (not from the five-minute cache): what an operator must see."""
+    return [{"kid": k.kid, "state": k.state, "created_at": k.created_at}
+            for k in sorted(_load().keys, key=lambda k: k.kid)]
 
 
 # The key lifecycle, step by step (README "Rotating the voucher signing key"): publish, activate, retire.

@@ -22,7 +22,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from chalicelib.core import auth, clock
+from chalicelib.core import auth, clock, metrics
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import AppError, bad_request, conflict, forbidden, not_found, unauthorized, unprocessable
 from chalicelib.core.ids import time_ordered_id
@@ -179,6 +179,7 @@ def redeem(principal: Principal, token: Any, amount_cents: int, idempotency_key:
                 continue
             raise
         balance_hints.put(voucher_id, answer["balance_cents"])
+        metrics.redeemed(amount_cents)  # only here: a replayed request redeemed nothing
         return 201, answer
     raise conflict("busy", "This voucher is being redeemed elsewhere right now; please retry.")
 
