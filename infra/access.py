@@ -25,7 +25,7 @@ TABLE_ACTIONS: dict[str, list[str]] = {
 
 # Table logical name -> index names the code queries (Query on `<table arn>/index/<name>`, nothing else).
 INDEX_QUERIES: dict[str, list[str]] = {
-    "ledger": ["by-retailer", "by-zone"],
+    "ledger": ["by-retailer"],  # retailer history; footfall adds "by-zone" when it queries redemptions per zone
 }
 
 # Tables whose stream a function reads (`@app.on_dynamodb_record`, see infra/README.md "Streams").

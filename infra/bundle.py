@@ -36,8 +36,9 @@ RUNTIME_TOP_LEVEL = ["boto3", "botocore", "s3transfer", "jmespath", "dateutil", 
 FORBIDDEN = {"pillow", "pytest", "moto", "localstripe", "aiohttp", "chalice"}
 
 DROP_DIRS = {"__pycache__", "tests", "test"}
-# Imported only under `if TYPE_CHECKING:` (stripe's 8 MB of TypedDicts for request parameters).
-TYPE_ONLY_DIRS = ("stripe/params/",)
+# Never imported at run time: stripe's 8 MB of request-parameter TypedDicts are imported only under
+# `if TYPE_CHECKING:`, and Powertools' own HTTP router is unused (Chalice routes; the logger is all we use).
+NOT_SHIPPED = ("stripe/params/", "aws_lambda_powertools/event_handler/")
 # Warmed by the first requests of a cold Lambda besides `import app`; their modules get .pyc files too.
 COLD_PATH_IMPORTS = ["stripe", "qrcode", "png", "aws_lambda_powertools.logging",
                      "cryptography.hazmat.primitives.asymmetric.ed25519", "chalicelib.core.logs"]
@@ -110,7 +111,7 @@ def fetch_wheels(pins: dict[str, str]) -> list[Path]:
 
 
 def _keep(rel: str) -> bool:
-    if rel.startswith(TYPE_ONLY_DIRS):
+    if rel.startswith(NOT_SHIPPED):
         return False
     parts = rel.split("/")
     if any(p in DROP_DIRS for p in parts[:-1]):
@@ -132,10 +133,23 @@ def build(app_zip: Path, out: Path, *, pyc: bool = True) -> dict[str, object]:
                 for member in z.namelist():
                     if _keep(member) and not member.endswith("/RECORD"):
                         z.extract(member, stage)
+        stripped = _strip_symbols(stage)
         compiled = _compile_cold_path(stage) if pyc else 0
         data = _zip_dir(stage)
     out.write_bytes(data)
-    return {"bytes": len(data), "packages": pins, "pyc_files": compiled}
+    return {"bytes": len(data), "packages": pins, "pyc_files": compiled, "stripped_libraries": stripped}
+
+
+def _strip_symbols(stage: Path) -> int:
+    """Wheels ship their extension modules with symbol tables (0.5 MB zipped for cryptography alone); Lambda never
+    reads them. Skipped where binutils' `strip` is missing: the zip is then larger, not broken."""
+    strip = shutil.which("strip")
+    if strip is None:
+        return 0
+    libraries = sorted(stage.rglob("*.so"))
+    for lib in libraries:
+        subprocess.run([strip, "--strip-unneeded", str(lib)], check=True)
+    return len(libraries)
 
 
 def runtime_site(folder: Path) -> Path:
@@ -154,7 +168,8 @@ def isolated_python(task_root: Path, runtime: Path, code: str) -> str:
     """Run `code` in a fresh interpreter that sees only the stdlib, the bundle and the runtime's packages."""
     prelude = f"import sys; sys.path[:0] = [{str(task_root)!r}, {str(runtime)!r}]\n"
     env = {"PATH": os.environ.get("PATH", ""), "MARKTPLATZ_MODE": "aws", "AWS_DEFAULT_REGION": "eu-central-1"}
-    done = subprocess.run([sys.executable, "-I", "-B", "-c", prelude + code], env=env, check=True,
+    # -I -S: no site-packages at all (a venv's would hide a missing dependency); -B: the task root is read-only
+    done = subprocess.run([sys.executable, "-I", "-S", "-B", "-c", prelude + code], env=env, check=True,
                           capture_output=True, text=True)
     return done.stdout
 
