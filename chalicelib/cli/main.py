@@ -176,7 +176,7 @@ def _amount_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="marktplatz", description=__doc__,
+    parser = argparse.ArgumentParser(prog="marktplatz", description=__doc__, allow_abbrev=False,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", help="API base URL (local stack or the API Gateway URL / custom domain)")
     parser.add_argument("--stack", help="CloudFormation stack whose EndpointURL to use (e.g. marktplatz-prod)")
