@@ -36,3 +36,13 @@ bench: install assets
 
 clean:
 	rm -rf .local test-artifacts .pytest_cache
+
+# Deployment (infra/README.md): `make package STAGE=prod` offline; `make deploy STAGE=prod BUCKET=... BASE_URL=...`.
+.PHONY: package deploy
+STAGE ?= dev
+package: install assets
+	$(PY) -m infra.package --stage $(STAGE)
+
+deploy: install assets
+	$(PY) -m infra.deploy --stage $(STAGE) --bucket $(BUCKET) --base-url $(BASE_URL) \
+		$(if $(ALARM_EMAIL),--alarm-email $(ALARM_EMAIL)) $(if $(MAIL_FROM),--mail-from $(MAIL_FROM))

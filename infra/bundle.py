@@ -43,6 +43,9 @@ NOT_SHIPPED = ("stripe/params/", "aws_lambda_powertools/event_handler/")
 COLD_PATH_IMPORTS = ["stripe", "qrcode", "png", "aws_lambda_powertools.logging",
                      "cryptography.hazmat.primitives.asymmetric.ed25519", "chalicelib.core.logs"]
 DROP_SUFFIXES = (".pyi", ".pyc", ".c", ".h", ".pxd")
+# Taken as their pure-Python wheel: charset-normalizer's binary wheel adds mypyc twins of its .py files (0.2 MB)
+# for a code path requests reaches only for responses without a declared charset.
+PURE_PYTHON = {"charset-normalizer"}
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # reproducible zips: same inputs, same bytes
 
 
@@ -89,6 +92,8 @@ def _cached_wheel(name: str, version: str) -> Path | None:
     prefix = f"{name.replace('-', '_')}-{version}-"
     for wheel in WHEEL_CACHE.glob("*.whl"):
         if wheel.name.lower().startswith(prefix.lower()):
+            if name in PURE_PYTHON and not wheel.name.endswith("-none-any.whl"):
+                continue
             return wheel
     return None
 
@@ -96,11 +101,16 @@ def _cached_wheel(name: str, version: str) -> Path | None:
 def fetch_wheels(pins: dict[str, str]) -> list[Path]:
     """Lambda-platform wheels for the closure: from the cache, else one `pip download --no-deps` for the rest."""
     WHEEL_CACHE.mkdir(parents=True, exist_ok=True)
-    missing = [f"{n}=={v}" for n, v in pins.items() if _cached_wheel(n, v) is None]
-    if missing:
+    missing = [(n, v) for n, v in pins.items() if _cached_wheel(n, v) is None]
+    for pure in (False, True):
+        batch = [f"{n}=={v}" for n, v in missing if (n in PURE_PYTHON) is pure]
+        if not batch:
+            continue
+        target = ["--platform", "any", "--implementation", "py", "--abi", "none"] if pure else [
+            "--platform", PLATFORM, "--implementation", "cp"]
         subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-                        "--platform", PLATFORM, "--python-version", PYTHON_VERSION, "--implementation", "cp",
-                        "--dest", str(WHEEL_CACHE), *missing], check=True)
+                        "--python-version", PYTHON_VERSION, *target, "--dest", str(WHEEL_CACHE), *batch],
+                       check=True)
     wheels = []
     for name, version in pins.items():
         wheel = _cached_wheel(name, version)
