@@ -222,3 +222,15 @@ def test_schedules_come_from_the_app(tmp_path: Path) -> None:
     log_arns = {json.dumps(r) for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
                 if s["Sid"] == "WriteOwnLogs" for r in s["Resource"]}
     assert json.dumps({"Fn::GetAtt": ["RotatePseudonymKeyLogGroup", "Arn"]}) in log_arns
+
+
+def test_deploy_points_every_function_at_the_uploaded_zip(templates: dict[str, Any]) -> None:
+    from infra.deploy import point_code_at
+
+    deployed = point_code_at(templates["prod"], "artefakte-billerbeck", "marktplatz/prod/lambda-abc.zip")
+    functions = resources_of(deployed, "AWS::Serverless::Function")
+    assert functions and all(f["Properties"]["CodeUri"] == {"Bucket": "artefakte-billerbeck",
+                                                            "Key": "marktplatz/prod/lambda-abc.zip"}
+                             for f in functions.values())
+    assert resources_of(templates["prod"], "AWS::Serverless::Function")["APIHandler"]["Properties"][
+        "CodeUri"] == "./deployment.zip"  # the packaged template itself is untouched
