@@ -97,7 +97,8 @@ def throughput(client: Any, n: int = 300) -> dict[str, Any]:
         balances[vid] = new
         entry = uuid.uuid4().hex
         ddb.transact_write_items(TransactItems=[
-            {"ConditionCheck": {"TableName": s.table_name("retailers"), "Key": {"retailer_id": {"S": shop["retailer_id"]}},
+            {"ConditionCheck": {"TableName": s.table_name("retailers"),
+                                "Key": {"retailer_id": {"S": shop["retailer_id"]}},
                                 "ConditionExpression": "#s = :a", "ExpressionAttributeNames": {"#s": "status"},
                                 "ExpressionAttributeValues": {":a": {"S": "active"}}}},
             {"Put": {"TableName": s.table_name("ledger"), "ConditionExpression": "attribute_not_exists(entry_id)",
