@@ -51,14 +51,24 @@ class ApiClient:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - operator-given URL
                 return Answer(resp.status, resp.read(), resp.headers.get("Content-Type", ""))
         except urllib.error.HTTPError as err:
-            raw = err.read()
-            try:
-                error = json.loads(raw.decode("utf-8"))["error"]
-                raise ApiError(err.code, error.get("code", "error"), error.get("message", ""), error) from None
-            except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-                raise ApiError(err.code, "http_error", raw[:200].decode("utf-8", "replace")) from None
+            raise _error(err.code, err.read()) from None
         except urllib.error.URLError as err:
             raise ApiError(0, "unreachable", f"{url}: {err.reason}") from None
 
     def json(self, method: str, path: str, body: Any = None, **kwargs: Any) -> Any:
         return self.request(method, path, body, **kwargs).json()
+
+
+def _error(status: int, raw: bytes) -> ApiError:
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return ApiError(status, "http_error", raw[:200].decode("utf-8", "replace"))
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        error = body["error"]
+        return ApiError(status, str(error.get("code", "error")), str(error.get("message", "")), error)
+    if isinstance(body, dict) and "message" in body:
+        # API Gateway's own answer (e.g. "Missing Authentication Token"): usually no such route on this deployment
+        return ApiError(status, "no_such_route" if status in (403, 404) else "gateway_error",
+                        f"{body['message']} (is this route deployed here?)"[:300])
+    return ApiError(status, "http_error", raw[:200].decode("utf-8", "replace"))
