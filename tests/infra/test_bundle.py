@@ -82,3 +82,26 @@ def test_the_bundle_runs_on_its_own(bundle: Path, tmp_path: Path) -> None:
     assert access and access[0]["request_id"] == "apigw-req-1" and access[0]["lambda_request_id"] == "lambda-req-1"
     assert "192.0.2.1" not in result["logs"]
     assert result["outside"] == []  # every module came from the zip, the runtime's boto3 or the stdlib
+
+
+def test_libraries_with_blanked_symbols_still_load(bundle: Path, tmp_path: Path) -> None:
+    """The fallback for machines without binutils: zeroed symbol tables, same zipped size as `strip`."""
+    import zlib
+
+    from infra.bundle import closure, fetch_wheels
+    from infra.elf import blank_symbols
+
+    pins = {name: version for name, version in closure().items() if name in ("cryptography", "cffi")}
+    task = tmp_path / "task"
+    for wheel in fetch_wheels(pins):
+        with zipfile.ZipFile(wheel) as z:
+            z.extractall(task)
+    libraries = sorted(task.rglob("*.so"))
+    assert len(libraries) == 2
+    rust = next(lib for lib in libraries if lib.name.startswith("_rust"))
+    before = len(zlib.compress(rust.read_bytes(), 6))
+    assert all(blank_symbols(lib) > 0 for lib in libraries)
+    assert len(zlib.compress(rust.read_bytes(), 6)) < before * 0.93
+    code = ("from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey\n"
+            "k = Ed25519PrivateKey.generate(); k.public_key().verify(k.sign(b'x'), b'x'); print('verified')")
+    assert isolated_python(task, runtime_site(tmp_path / "runtime"), code).strip() == "verified"
