@@ -51,7 +51,11 @@ class ApiClient:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - operator-given URL
                 return Answer(resp.status, resp.read(), resp.headers.get("Content-Type", ""))
         except urllib.error.HTTPError as err:
-            raise _error(err.code, err.read()) from None
+            error = _error(err.code, err.read())
+            if bearer:  # API Gateway may echo the Authorization header in its own error messages
+                error.message = error.message.replace(bearer, "***")
+                error.args = (f"{error.status} {error.code}: {error.message}",)
+            raise error from None
         except urllib.error.URLError as err:
             raise ApiError(0, "unreachable", f"{url}: {err.reason}") from None
 

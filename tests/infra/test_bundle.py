@@ -11,6 +11,8 @@ import pytest
 
 from infra.bundle import FORBIDDEN, RUNTIME_TOP_LEVEL, extract, isolated_python, runtime_site, top_level_names
 
+pytestmark = pytest.mark.xdist_group("bundle")  # one worker builds the bundle once for all tests here
+
 MAX_BYTES = 8_000_000
 
 SMOKE = r"""

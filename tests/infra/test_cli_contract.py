@@ -31,7 +31,8 @@ class Recorder(BaseHTTPRequestHandler):
         if parsed.path == "/api/v1/missing":
             payload, status, kind = b'{"error":{"code":"not_found","message":"No such thing."}}', 404, "json"
         elif parsed.path == "/api/v1/not-deployed":  # what API Gateway answers for a route it does not have
-            payload, status, kind = b'{"message":"Missing Authentication Token"}', 403, "application/json"
+            echoed = f'{{"message":"Invalid key=value pair in Authorization header: {self.headers["Authorization"]}"}}'
+            payload, status, kind = echoed.encode(), 403, "application/json"
         elif "format=csv" in parsed.query:
             payload, status, kind = CSV, 200, "text/csv; charset=utf-8"
         else:
@@ -117,8 +118,9 @@ def test_api_errors_and_bad_amounts(server: tuple[str, list], capsys: Any) -> No
         ApiClient(url, "t").json("GET", "/api/v1/missing")
     assert (err.value.status, err.value.code) == (404, "not_found")
     with pytest.raises(ApiError) as err:
-        ApiClient(url, "t").json("GET", "/api/v1/not-deployed")
+        ApiClient(url, "secret-admin-token").json("GET", "/api/v1/not-deployed")
     assert (err.value.status, err.value.code) == (403, "no_such_route")
+    assert "secret-admin-token" not in str(err.value) and "Bearer ***" in err.value.message
     with pytest.raises(SystemExit):
         run(url, "vouchers", "issue", "--amount", "12,345")
     assert main(["--url", "http://127.0.0.1:9", "retailers", "list"]) == 1

@@ -89,3 +89,22 @@ def test_metrics_go_to_stdout_as_emf_in_aws_mode(monkeypatch: pytest.MonkeyPatch
         assert doc["Stage"] == "prod" and isinstance(doc["_aws"]["Timestamp"], int)
         names = [m["Name"] for m in doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
         assert all(name in doc for name in names)
+
+
+def test_an_unhandled_error_is_logged_with_its_request_id(api: Any, log_lines: io.StringIO,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.system import routes
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(routes, "json_response", broken)
+    response = api.call("GET", "/healthz")
+    assert response.status_code == 500
+    lines = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    # Chalice logs view errors itself, on the logger named after the app ("marktplatz"): our JSON logger.
+    error = next(line for line in lines if line["message"] == "Caught exception for path /healthz")
+    access = next(line for line in lines if line["message"] == "request")
+    assert error["level"] == "ERROR" and "disk on fire" in error["exception"]
+    assert error["request_id"] == access["request_id"]  # the logging middleware wraps everything else
+    assert access["status"] == 500 and access["level"] == "ERROR"

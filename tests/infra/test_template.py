@@ -191,37 +191,60 @@ def test_functions_logs_and_alarms(templates: dict[str, Any], stage: str) -> Non
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
 
 
-def test_schedules_come_from_the_app(tmp_path: Path) -> None:
-    """A scheduled function added in the app appears in the template with its own schedule, logs, alarm, role."""
+def test_schedules_and_stream_handlers_come_from_the_app(tmp_path: Path) -> None:
+    """A scheduled function and a stream handler added in the app (with a streamed table added the documented way)
+    appear in the template with their schedule / stream, logs, alarm and role; cfn-lint still passes."""
     project = tmp_path / "project"
     project.mkdir()
     shutil.copytree(ROOT / "chalicelib", project / "chalicelib", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / ".chalice", project / ".chalice")
     shutil.copytree(ROOT / "infra", project / "infra", ignore=shutil.ignore_patterns("__pycache__", "out"))
-    app_text = (ROOT / "app.py").read_text() + (
+    with (project / "chalicelib" / "store" / "models.py").open("a") as f:
+        f.write('\n\nclass ProbeEvent(BaseModel):\n'
+                '    Meta = table_meta("probe-events", stream_view_type="NEW_AND_OLD_IMAGES")\n'
+                '    event_id = UnicodeAttribute(hash_key=True)\n')
+    with (project / "chalicelib" / "store" / "tables.py").open("a") as f:
+        f.write('\nMODEL_PATHS.append("chalicelib.store.models:ProbeEvent")\n')
+    with (project / "infra" / "access.py").open("a") as f:
+        f.write('\nTABLE_ACTIONS["probe-events"] = [GET]\nSTREAM_READERS.append("probe-events")\n')
+    (project / "app.py").write_text((ROOT / "app.py").read_text() + (
         '\n\n@app.schedule("cron(15 2 * * ? *)", name="rotate_pseudonym_key")\n'
-        "def rotate_pseudonym_key(event):\n    return None\n")
-    (project / "app.py").write_text(app_text)
+        "def rotate_pseudonym_key(event):\n    return None\n"
+        '\n\n@app.on_dynamodb_record(stream_arn="arn:aws:dynamodb:::table/probe-events/stream/marktplatz",\n'
+        '                         name="count_probe_events")\n'
+        "def count_probe_events(event):\n    return None\n"))
     out = tmp_path / "out"
     env = {"PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path)}
     done = subprocess.run([sys.executable, "-m", "infra.package", "--stage", "prod", "--template-only",
                            "--out", str(out)], cwd=project, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+    lint = subprocess.run([str(Path(sys.executable).with_name("cfn-lint")), str(out / "sam.json")],
+                          capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout
     template = json.loads((out / "sam.json").read_text())
-    function = template["Resources"]["RotatePseudonymKey"]
+    resources = template["Resources"]
+
+    function = resources["RotatePseudonymKey"]
     events = function["Properties"]["Events"]
     assert [e["Properties"]["Schedule"] for e in events.values() if e["Type"] == "Schedule"] == [
         "cron(15 2 * * ? *)"]
     assert function["Properties"]["FunctionName"] == "marktplatz-prod-RotatePseudonymKey"
-    assert template["Resources"]["RotatePseudonymKeyLogGroup"]["Properties"]["RetentionInDays"] == 90
-    assert "RotatePseudonymKeyErrorsAlarm" in template["Resources"]
-    role = template["Resources"][function["Properties"]["Role"]["Fn::GetAtt"][0]]
-    api_role = template["Resources"][template["Resources"]["APIHandler"]["Properties"]["Role"]["Fn::GetAtt"][0]]
+    assert resources["RotatePseudonymKeyLogGroup"]["Properties"]["RetentionInDays"] == 90
+    assert "RotatePseudonymKeyErrorsAlarm" in resources and "CountProbeEventsErrorsAlarm" in resources
+    role = resources[function["Properties"]["Role"]["Fn::GetAtt"][0]]
+    api_role = resources[resources["APIHandler"]["Properties"]["Role"]["Fn::GetAtt"][0]]
     documents = [p["PolicyDocument"] for p in role["Properties"]["Policies"]]
     assert documents == [p["PolicyDocument"] for p in api_role["Properties"]["Policies"]]
-    log_arns = {json.dumps(r) for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-                if s["Sid"] == "WriteOwnLogs" for r in s["Resource"]}
-    assert json.dumps({"Fn::GetAtt": ["RotatePseudonymKeyLogGroup", "Arn"]}) in log_arns
+    statements = {s["Sid"]: s for s in documents[0]["Statement"]}
+    assert {"Fn::GetAtt": ["RotatePseudonymKeyLogGroup", "Arn"]} in statements["WriteOwnLogs"]["Resource"]
+
+    assert resources["ProbeEventsTable"]["Properties"]["StreamSpecification"] == {
+        "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    stream_events = resources["CountProbeEvents"]["Properties"]["Events"]
+    assert [e["Properties"]["Stream"] for e in stream_events.values() if e["Type"] == "DynamoDB"] == [
+        {"Fn::GetAtt": ["ProbeEventsTable", "StreamArn"]}]
+    assert statements["ProbeEventsTableStream"]["Resource"] == [{"Fn::GetAtt": ["ProbeEventsTable", "StreamArn"]}]
+    assert statements["ProbeEventsTable"]["Action"] == ["dynamodb:GetItem"]
 
 
 def test_deploy_points_every_function_at_the_uploaded_zip(templates: dict[str, Any]) -> None:
