@@ -42,8 +42,11 @@ def _load() -> KeyRing:
 
 
 def _secret_or_none() -> object:
+    # Past settings.secret's process-long cache: the ring must be re-read every CACHE_SECONDS, or a warm Lambda
+    # would never learn a key another one published (the rotation runbook relies on it).
+    read = getattr(settings.secret, "__wrapped__", settings.secret)
     try:
-        return settings.secret(SECRET_NAME)
+        return read(SECRET_NAME)
     except Exception as err:  # the secret exists (infra creates it) but holds no value until the first publish
         code = getattr(err, "response", {}).get("Error", {}).get("Code")
         if code == "ResourceNotFoundException":

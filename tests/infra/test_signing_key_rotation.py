@@ -88,3 +88,37 @@ def test_first_key_of_a_new_aws_deployment(aws_server: str, monkeypatch: pytest.
     assert keystore.keyring().signing_key.kid == first.kid == 1
     stored = sm.get_secret_value(SecretId=f"{prefix}voucher-keys")["SecretString"]
     assert '"state": "active"' in stored
+
+
+def test_a_warm_lambda_learns_a_rotation_within_the_cache_time(aws_server: str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another Lambda (here: the operator's write to the secret) publishes and activates a key; this process sees
+    it once its five-minute cache is over, not only after a restart."""
+    import json
+
+    import boto3
+
+    from chalicelib.core import aws, settings
+    from chalicelib.signing import keystore
+
+    prefix = f"marktplatz-test-{uuid.uuid4().hex[:8]}/"
+    sm = boto3.client("secretsmanager", endpoint_url=aws_server, region_name="eu-central-1")
+    sm.create_secret(Name=f"{prefix}voucher-keys")
+    monkeypatch.setenv("MARKTPLATZ_MODE", "aws")
+    monkeypatch.setenv("MARKTPLATZ_SECRETS_PREFIX", prefix)
+    settings.reset()
+    aws.reset()
+    keystore.reset()
+    keystore.activate_key(keystore.publish_new_key().kid)
+    assert keystore.keyring().signing_key.kid == 1
+
+    ring = json.loads(sm.get_secret_value(SecretId=f"{prefix}voucher-keys")["SecretString"])
+    other = keystore.KeyRing.from_dict(ring)
+    other.keys.append(keystore.SigningKey(2, keystore.Ed25519PrivateKey.generate(), keystore.ACTIVE, ""))
+    other.keys[0].state = keystore.VERIFY_ONLY
+    sm.put_secret_value(SecretId=f"{prefix}voucher-keys", SecretString=json.dumps(other.to_dict()))
+
+    assert keystore.keyring().signing_key.kid == 1  # still cached
+    now = keystore.time.monotonic()
+    monkeypatch.setattr(keystore.time, "monotonic", lambda: now + keystore.CACHE_SECONDS + 1)
+    assert keystore.keyring().signing_key.kid == 2
