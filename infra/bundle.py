@@ -37,8 +37,9 @@ FORBIDDEN = {"pillow", "pytest", "moto", "localstripe", "aiohttp", "chalice"}
 
 DROP_DIRS = {"__pycache__", "tests", "test"}
 # Never imported at run time: stripe's 8 MB of request-parameter TypedDicts are imported only under
-# `if TYPE_CHECKING:`, and Powertools' own HTTP router is unused (Chalice routes; the logger is all we use).
-NOT_SHIPPED = ("stripe/params/", "aws_lambda_powertools/event_handler/")
+# `if TYPE_CHECKING:`, Powertools' own HTTP router is unused (Chalice routes; the logger is all we use), and the
+# admin CLI runs on the operator's machine.
+NOT_SHIPPED = ("stripe/params/", "aws_lambda_powertools/event_handler/", "chalicelib/cli/")
 # Warmed by the first requests of a cold Lambda besides `import app`; their modules get .pyc files too.
 COLD_PATH_IMPORTS = ["stripe", "qrcode", "png", "aws_lambda_powertools.logging",
                      "cryptography.hazmat.primitives.asymmetric.ed25519", "chalicelib.core.logs"]
@@ -136,10 +137,8 @@ def build(app_zip: Path, out: Path, *, pyc: bool = True) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="marktplatz-bundle-") as tmp_name:
         stage = Path(tmp_name) / "bundle"
         stage.mkdir()
-        with zipfile.ZipFile(app_zip) as z:
-            z.extractall(stage)
-        for wheel in wheels:
-            with zipfile.ZipFile(wheel) as z:
+        for archive in (app_zip, *wheels):
+            with zipfile.ZipFile(archive) as z:
                 for member in z.namelist():
                     if _keep(member) and not member.endswith("/RECORD"):
                         z.extract(member, stage)
