@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import urllib.parse
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -125,3 +126,24 @@ def test_api_errors_and_bad_amounts(server: tuple[str, list], capsys: Any) -> No
         run(url, "vouchers", "issue", "--amount", "12,345")
     assert main(["--url", "http://127.0.0.1:9", "retailers", "list"]) == 1
     assert json.loads(capsys.readouterr().err.strip().splitlines()[-1])["error"]["code"] == "unreachable"
+
+
+def test_against_aws_the_stack_output_and_the_secret_tell_where_and_who(
+        server: tuple[str, list], aws_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--stack reads the deployment's EndpointURL output, --token-secret the generated admin token (moto here)."""
+    import boto3
+
+    url, seen = server
+    name = f"marktplatz-cli-{uuid.uuid4().hex[:6]}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws_server)  # every boto3 client of the CLI talks to moto
+    cfn = boto3.client("cloudformation", region_name="eu-central-1")
+    cfn.create_stack(StackName=name, TemplateBody=json.dumps({
+        "Resources": {"AlarmTopic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {"EndpointURL": {"Value": f"{url}/api/"}}}))  # Chalice's output: the stage is the path
+    boto3.client("secretsmanager", region_name="eu-central-1").create_secret(
+        Name=f"{name}/admin-token", SecretString=json.dumps({"token": "generated-by-cloudformation-0123456789"}))
+    monkeypatch.delenv("MARKTPLATZ_ADMIN_TOKEN", raising=False)
+
+    assert main(["--stack", name, "--token-secret", f"{name}/admin-token", "retailers", "list"]) == 0
+    assert seen[-1]["path"] == "/api/api/v1/retailers"
+    assert seen[-1]["auth"] == "Bearer generated-by-cloudformation-0123456789"
