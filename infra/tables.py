@@ -41,7 +41,6 @@ def table_resource(model: type[Model], *, stage: str, prod: bool) -> dict[str, A
         "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in sorted(definitions.items())],
         "KeySchema": _keys(schema["key_schema"]),
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
-        "SSESpecification": {"SSEEnabled": True},
         "DeletionProtectionEnabled": prod,
         "Tags": [{"Key": "marktplatz:stage", "Value": stage}],
     }
