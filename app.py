@@ -1,8 +1,9 @@
 """Marktplatz: a town centre's vouchers, public WLAN and footfall. This file only wires the pieces together."""
 
-from chalice import Chalice
+from chalice import Chalice, Rate
 
 from chalicelib.core.http import error_middleware
+from chalicelib.payments.routes import bp as payment_routes
 from chalicelib.system.routes import bp as system_routes
 from chalicelib.vouchers.pages import bp as voucher_pages
 from chalicelib.vouchers.retailer_routes import bp as retailer_routes
@@ -16,3 +17,12 @@ app.register_blueprint(system_routes)
 app.register_blueprint(voucher_routes)
 app.register_blueprint(retailer_routes)
 app.register_blueprint(voucher_pages)
+app.register_blueprint(payment_routes)
+
+
+@app.schedule(Rate(10, unit=Rate.MINUTES))
+def reconcile_payments(event):  # type: ignore[no-untyped-def]
+    """No paid order lost: issue what a lost webhook left undone, retry refunds Stripe did not take."""
+    from chalicelib.payments.reconcile import reconcile
+
+    return reconcile()

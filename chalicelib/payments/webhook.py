@@ -1,0 +1,56 @@
+"""handle_stripe_event: what each signed Stripe event does. Every handler is idempotent and safe in any order."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from chalicelib.core.errors import bad_request
+from chalicelib.payments import fulfil, refunds, stripe_gateway
+
+log = logging.getLogger("marktplatz.payments")
+
+
+def handle_stripe_event(payload: bytes, signature_header: str | None) -> dict[str, Any]:
+    """Verify, then act. Bad or missing signature: 400 and nothing changes."""
+    try:
+        event = stripe_gateway.verify_event(payload, signature_header)
+    except stripe_gateway.BadSignature:
+        raise bad_request("invalid_signature", "The Stripe-Signature header does not match this payload.") from None
+    return dispatch(event)
+
+
+def dispatch(event: dict[str, Any]) -> dict[str, Any]:
+    kind = str(event.get("type") or "")
+    obj = ((event.get("data") or {}).get("object")) or {}
+    answer: dict[str, Any] = {"received": True, "type": kind}
+    if kind == "payment_intent.succeeded":
+        order_id = (obj.get("metadata") or {}).get("order_id")
+        if order_id:
+            try:
+                order = fulfil.fulfil_order(order_id, obj)
+            except fulfil.PaymentMismatch as err:
+                log.error("%s", err)  # not ours to fix by retrying; logged for the city's staff
+                answer["ignored"] = "payment_mismatch"
+                return answer
+            except Exception as err:
+                if getattr(err, "code", None) == "not_found":
+                    answer["ignored"] = "unknown_order"
+                    return answer
+                raise
+            answer["order_status"] = order.status
+    elif kind == "payment_intent.payment_failed":
+        order_id = (obj.get("metadata") or {}).get("order_id")
+        if order_id:
+            answer["changed"] = fulfil.mark_failed(order_id)
+    elif kind == "charge.refunded":
+        if obj.get("payment_intent"):
+            order = refunds.apply_refund(str(obj["payment_intent"]), int(obj.get("amount_refunded") or 0))
+            answer["order_status"] = order.status if order else None
+    elif kind == "charge.dispute.created":
+        if obj.get("payment_intent"):
+            order = refunds.apply_dispute(str(obj["payment_intent"]))
+            answer["order_status"] = order.status if order else None
+    else:
+        answer["ignored"] = "event_type"
+    return answer
