@@ -54,5 +54,10 @@ def reconcile_lookback_hours() -> int:
     return int(settings.get().env("MARKTPLATZ_RECONCILE_LOOKBACK_HOURS", "72") or 72)
 
 
+def orders_per_minute() -> int:
+    """New orders per client and minute: each one creates a PaymentIntent at Stripe."""
+    return int(settings.get().env("MARKTPLATZ_ORDERS_PER_MINUTE", "20") or 20)
+
+
 def fee_basis_points() -> int:
     return settings.get().settlement_fee_basis_points

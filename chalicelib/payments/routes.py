@@ -15,14 +15,13 @@ from chalicelib.payments import campaigns, config, orders, refunds, settlement, 
 bp = Blueprint(__name__)
 
 NO_STORE = {"Cache-Control": "no-store"}
-ORDERS_PER_MINUTE = 20
 
 
 @bp.route("/api/v1/orders", methods=["POST"])
 def create_order():
     """Buy vouchers (public): creates the order and its Stripe PaymentIntent; confirm it with stripe.js."""
     request = bp.current_request
-    hit("orders", client_address(request), ORDERS_PER_MINUTE)
+    hit("orders", client_address(request), config.orders_per_minute())
     body = json_body(request)
     amount = integer(body, "amount_cents", minimum=1)
     quantity = integer(body, "quantity", minimum=1, maximum=config.MAX_QUANTITY)

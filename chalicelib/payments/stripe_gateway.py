@@ -98,10 +98,10 @@ def succeeded_payment_intents(since_epoch: int) -> Iterator[dict[str, Any]]:
     keys = config.stripe_keys()
     after = None
     while True:
-        page = _call(client().v1.payment_intents.list,
-                     params=list_params(since_epoch=since_epoch, starting_after=after,
-                                        real_stripe=keys.is_real_stripe))
-        items = [_plain(i) for i in page["data"]]
+        page = _plain(_call(client().v1.payment_intents.list,
+                            params=list_params(since_epoch=since_epoch, starting_after=after,
+                                               real_stripe=keys.is_real_stripe)))
+        items = page["data"]
         for intent in items:
             if (intent.get("status") == "succeeded" and (intent.get("metadata") or {}).get("order_id")
                     and int(intent.get("created") or 0) >= since_epoch):

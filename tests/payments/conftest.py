@@ -21,6 +21,8 @@ import requests
 from tests.conftest import Api
 
 ROOT = Path(__file__).resolve().parents[2]
+# Every in-process request comes from the same "client": lift the per-client order limit (one test lowers it).
+os.environ["MARKTPLATZ_ORDERS_PER_MINUTE"] = "100000"
 SECRET_KEY = "sk_test_marktplatz_local"
 WEBHOOK_SECRET = "whsec_marktplatz_local"
 

@@ -109,3 +109,13 @@ def test_redeem_a_bought_voucher(shop: Shop) -> None:
     admin = shop.api.json("GET", f"/api/v1/vouchers/{voucher['voucher_id']}", token=ADMIN_TOKEN, expect=200)
     assert admin["paid_cents"] == 3000 and admin["order_id"] == order["order_id"]
     assert [e["kind"] for e in admin["ledger"]] == ["issue", "redemption"]
+
+
+def test_orders_are_rate_limited_per_client(shop: Shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from chalicelib.core import settings
+
+    monkeypatch.setenv("MARKTPLATZ_ORDERS_PER_MINUTE", "0")
+    settings.reset()
+    answer = shop.api.json("POST", "/api/v1/orders", {"amount_cents": 1000, "quantity": 1, "email": "a@b.de"},
+                           expect=429)
+    assert answer["error"]["code"] == "rate_limited"
