@@ -122,7 +122,7 @@ def withdraw_order(order: Order, actor: str) -> Order:
     if order.withdrawn_at:
         return _refund_withdrawal(order)
     if order.status != PAID:
-        raise conflict("order_not_paid", "Only a paid order can be withdrawn.", status=order.status)
+        raise conflict("order_not_paid", "Only a paid order can be withdrawn.", order_status=order.status)
     paid_at = clock.parse_iso(order.paid_at or order.created_at)
     if clock.now() - paid_at > timedelta(days=config.WITHDRAWAL_DAYS):
         raise conflict("withdrawal_period_over", "The 14-day withdrawal period for this order is over.")
