@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.core import clock
+from chalicelib.core.errors import AppError
 from chalicelib.payments import config, fulfil, refunds, stripe_gateway
 
 log = logging.getLogger("marktplatz.payments")
@@ -19,13 +20,20 @@ log = logging.getLogger("marktplatz.payments")
 
 def reconcile() -> dict[str, Any]:
     since = int((clock.now() - timedelta(hours=config.reconcile_lookback_hours())).timestamp())
-    report = {"checked": 0, "issued": 0, "errors": 0, "refunds_retried": 0}
+    report = {"checked": 0, "issued": 0, "unknown_orders": 0, "errors": 0, "refunds_retried": 0}
     for intent in stripe_gateway.succeeded_payment_intents(since):
         report["checked"] += 1
         order_id = intent["metadata"]["order_id"]
         try:
             before = fulfil.get_order(order_id).status
             after = fulfil.fulfil_order(order_id, intent).status
+        except AppError as err:
+            if err.code == "not_found":  # e.g. another deployment's intent on the same Stripe account
+                report["unknown_orders"] += 1
+                continue
+            log.exception("reconciling order %s failed", order_id)
+            report["errors"] += 1
+            continue
         except Exception:
             log.exception("reconciling order %s failed", order_id)
             report["errors"] += 1
