@@ -122,5 +122,6 @@ def order_view(order: Order, vouchers: list[Voucher] | None = None) -> dict[str,
         "paid_at": order.paid_at,
         "refunded_cents": int(order.refunded_cents or 0),
         "withdrawn_at": order.withdrawn_at,
+        "disputed": bool(order.disputed),
         "vouchers": shown,
     }

@@ -15,7 +15,8 @@ from chalicelib.core.errors import AppError, conflict
 from chalicelib.core.ids import time_ordered_id
 from chalicelib.payments import config, stripe_gateway
 from chalicelib.payments.allocation import Holding, bonus_share, vouchers_to_refund
-from chalicelib.payments.models import PAID, PARTIALLY_REFUNDED, REFUNDED, Campaign, Order
+from chalicelib.payments.fulfil import fulfil_order
+from chalicelib.payments.models import FAILED, PAID, PARTIALLY_REFUNDED, PENDING, REFUNDED, Campaign, Order
 from chalicelib.payments.orders import get_order, vouchers_of
 from chalicelib.vouchers.issuing import transaction
 from chalicelib.vouchers.models import ACTIVE, BLOCKED, LedgerEntry, Voucher
@@ -31,8 +32,15 @@ def _holding(v: Voucher) -> Holding:
 
 
 def order_for_payment_intent(payment_intent_id: str) -> Order | None:
+    """The paid order behind a charge. A refund or dispute can arrive before `payment_intent.succeeded` (events come
+    in any order): then the payment did succeed, so the order is fulfilled first, as the webhook would."""
     for key in Order.by_payment_intent.query(payment_intent_id, limit=1):
-        return get_order(key.order_id)
+        order = get_order(key.order_id)
+        if order.status in (PENDING, FAILED):
+            intent = stripe_gateway.retrieve_payment_intent(payment_intent_id)
+            if intent.get("status") in ("succeeded", "requires_capture", "processing"):
+                order = fulfil_order(order.order_id, intent)
+        return order
     return None
 
 

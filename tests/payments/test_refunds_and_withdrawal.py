@@ -61,6 +61,7 @@ def test_dispute_blocks_unspent_vouchers_and_keeps_their_balance(shop: Shop) -> 
     assert shop.deliver(evt).status_code == 200
     assert shop.deliver(evt).status_code == 200
     status = shop.status(order)
+    assert status["disputed"] is True
     for v in _stored(status):
         assert v.status == "blocked" and v.block_reason == "dispute" and int(v.balance_cents) == 2500
         assert _kinds(v.voucher_id) == ["issue", "block"]
@@ -125,3 +126,18 @@ def test_unpaid_order_cannot_be_withdrawn(shop: Shop) -> None:
     order = shop.order(1000, 1)
     path = f"/api/v1/orders/{order['order_id']}/withdrawal?secret={order['order_secret']}"
     assert shop.api.json("POST", path, expect=409)["error"]["code"] == "order_not_paid"
+
+
+def test_refund_arriving_before_the_payment_event_still_ends_refunded(shop: Shop) -> None:
+    from tests.payments.conftest import event
+
+    order = shop.order(1000, 2)
+    assert shop.pay(order).status_code == 200
+    # Stripe's succeeded delivery is delayed; the refund event comes first.
+    assert shop.deliver(shop.charge_event(order, "charge.refunded", amount_refunded=2000)).status_code == 200
+    status = shop.status(order)
+    assert status["status"] == "refunded" and len(status["vouchers"]) == 2
+    assert all(v.status == "blocked" and int(v.balance_cents) == 0 for v in _stored(status))
+    assert shop.deliver(event("payment_intent.succeeded", shop.intent(order))).status_code == 200
+    assert shop.status(order)["status"] == "refunded"
+    assert all(_kinds(v.voucher_id) == ["issue", "refund"] for v in _stored(status))
