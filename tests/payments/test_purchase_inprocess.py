@@ -114,8 +114,10 @@ def test_redeem_a_bought_voucher(shop: Shop) -> None:
 def test_orders_are_rate_limited_per_client(shop: Shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from chalicelib.core import settings
 
-    monkeypatch.setenv("MARKTPLATZ_ORDERS_PER_MINUTE", "0")
+    monkeypatch.setenv("MARKTPLATZ_ORDERS_PER_MINUTE", "1")
     settings.reset()
-    answer = shop.api.json("POST", "/api/v1/orders", {"amount_cents": 1000, "quantity": 1, "email": "a@b.de"},
-                           expect=429)
+    body = {"amount_cents": 1000, "quantity": 1, "email": "a@b.de"}
+    statuses = [shop.api.call("POST", "/api/v1/orders", body).status_code for _ in range(2)]
+    assert statuses[-1] == 429  # the first may have shared its minute with earlier tests' orders
+    answer = shop.api.json("POST", "/api/v1/orders", body, expect=429)
     assert answer["error"]["code"] == "rate_limited"
