@@ -93,6 +93,12 @@ def retrieve_payment_intent(payment_intent_id: str) -> dict[str, Any]:
     return _plain(_call(client().v1.payment_intents.retrieve, payment_intent_id))
 
 
+def payment_intent_of_charge(charge_id: str) -> str | None:
+    charge = _plain(_call(client().v1.charges.retrieve, charge_id))
+    value = charge.get("payment_intent")
+    return value.get("id") if isinstance(value, dict) else value
+
+
 def succeeded_payment_intents(since_epoch: int) -> Iterator[dict[str, Any]]:
     """Succeeded PaymentIntents created since `since_epoch` that belong to one of our orders."""
     keys = config.stripe_keys()

@@ -17,12 +17,33 @@ def handle_stripe_event(payload: bytes, signature_header: str | None) -> dict[st
         event = stripe_gateway.verify_event(payload, signature_header)
     except stripe_gateway.BadSignature:
         raise bad_request("invalid_signature", "The Stripe-Signature header does not match this payload.") from None
-    return dispatch(event)
+    try:
+        return dispatch(event)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        # Signed by Stripe yet not shaped like an event: refuse it cleanly, nothing was changed.
+        log.exception("malformed Stripe event %s", event.get("id"))
+        raise bad_request("invalid_event", "This event could not be read.") from None
+
+
+def _payment_intent_id(obj: dict[str, Any]) -> str | None:
+    """Charges and disputes name their PaymentIntent (expanded or not); older disputes only their charge."""
+    value = obj.get("payment_intent")
+    if isinstance(value, dict):
+        value = value.get("id")
+    if value:
+        return str(value)
+    charge = obj.get("charge")
+    charge_id = charge.get("id") if isinstance(charge, dict) else charge
+    if obj.get("object") == "dispute" and charge_id:
+        return stripe_gateway.payment_intent_of_charge(str(charge_id))
+    return None
 
 
 def dispatch(event: dict[str, Any]) -> dict[str, Any]:
     kind = str(event.get("type") or "")
     obj = ((event.get("data") or {}).get("object")) or {}
+    if not isinstance(obj, dict):
+        raise TypeError("event data.object is not an object")
     answer: dict[str, Any] = {"received": True, "type": kind}
     if kind == "payment_intent.succeeded":
         order_id = (obj.get("metadata") or {}).get("order_id")
@@ -44,12 +65,14 @@ def dispatch(event: dict[str, Any]) -> dict[str, Any]:
         if order_id:
             answer["changed"] = fulfil.mark_failed(order_id)
     elif kind == "charge.refunded":
-        if obj.get("payment_intent"):
-            order = refunds.apply_refund(str(obj["payment_intent"]), int(obj.get("amount_refunded") or 0))
+        intent_id = _payment_intent_id(obj)
+        if intent_id:
+            order = refunds.apply_refund(intent_id, int(obj.get("amount_refunded") or 0))
             answer["order_status"] = order.status if order else None
     elif kind == "charge.dispute.created":
-        if obj.get("payment_intent"):
-            order = refunds.apply_dispute(str(obj["payment_intent"]))
+        intent_id = _payment_intent_id(obj)
+        if intent_id:
+            order = refunds.apply_dispute(intent_id)
             answer["order_status"] = order.status if order else None
     else:
         answer["ignored"] = "event_type"

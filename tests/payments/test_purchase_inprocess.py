@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from tests.conftest import ADMIN_TOKEN
@@ -98,6 +99,12 @@ def test_bad_or_missing_signature_changes_nothing(shop: Shop) -> None:
 def test_other_events_are_ignored(shop: Shop) -> None:
     r = shop.deliver(event("customer.created", {"id": "cus_x", "object": "customer"}))
     assert r.status_code == 200
+
+
+def test_signed_but_malformed_events_are_400_not_500(shop: Shop) -> None:
+    for obj in ("kaputt", {"id": "ch_1", "object": "charge", "payment_intent": "pi_x", "amount_refunded": "viel"}):
+        r = shop.deliver(event("charge.refunded", obj))  # type: ignore[arg-type]
+        assert r.status_code == 400 and json.loads(r.body)["error"]["code"] == "invalid_event", r.body
 
 
 def test_redeem_a_bought_voucher(shop: Shop) -> None:
