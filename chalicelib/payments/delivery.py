@@ -81,7 +81,6 @@ def compose(order: Order, vouchers: list[Voucher]) -> EmailMessage:
     msg["To"] = order.email
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(idstring=order.order_id, domain=s.mail_from.split("@")[-1])
-    msg["Content-Language"] = first
     divider = "English version below" if first == "de" else "Deutsche Fassung unten"
     msg.set_content("\n".join(text_a + ["", "-" * 8 + f" {divider} " + "-" * 8, ""] + text_b))
     html = (f'<!doctype html><html lang="{first}"><body style="font-family:sans-serif">'
@@ -91,6 +90,7 @@ def compose(order: Order, vouchers: list[Voucher]) -> EmailMessage:
     for i, url in enumerate(urls, start=1):
         html_part.add_related(qr_png(url, box_size=6), maintype="image", subtype="png", cid=f"<qr{i}@marktplatz>",
                               disposition="inline", filename=f"gutschein-{i}.png")
+    msg["Content-Language"] = f"{first}, {second}"  # set last: making the message multipart moves Content-* down
     return msg
 
 
@@ -104,7 +104,9 @@ def send_vouchers(order: Order, vouchers: list[Voucher]) -> str:
     s = settings.get()
     if s.is_local:
         _ensure_local_sender(s.mail_from)
-    raw = compose(order, vouchers).as_bytes()
+    from email import policy
+
+    raw = compose(order, vouchers).as_bytes(policy=policy.SMTP)  # CRLF line ends, as mail servers expect
     answer = aws.client("sesv2").send_email(FromEmailAddress=s.mail_from,
                                             Destination={"ToAddresses": [order.email]},
                                             Content={"Raw": {"Data": raw}})

@@ -127,10 +127,12 @@ def shop(api: Api, localstripe: str) -> Shop:
 def sent_emails(to: str | None = None) -> list[Any]:
     """Messages moto's SES accepted (the moto server runs in this process for in-process tests)."""
     import email
+    import email.policy
 
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
     messages = ses_backends[DEFAULT_ACCOUNT_ID]["eu-central-1"].sent_messages
-    parsed = [email.message_from_string(m.raw_data) for m in messages if hasattr(m, "raw_data")]
+    parsed = [email.message_from_string(m.raw_data, policy=email.policy.default) for m in messages
+              if hasattr(m, "raw_data")]
     return [m for m in parsed if to is None or m["To"] == to]

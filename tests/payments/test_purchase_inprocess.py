@@ -128,3 +128,12 @@ def test_orders_are_rate_limited_per_client(shop: Shop, monkeypatch) -> None:  #
     assert statuses[-1] == 429  # the first may have shared its minute with earlier tests' orders
     answer = shop.api.json("POST", "/api/v1/orders", body, expect=429)
     assert answer["error"]["code"] == "rate_limited"
+
+
+def test_english_email_when_ordered_in_english(shop: Shop) -> None:
+    buyer = f"{uuid.uuid4().hex[:8]}@example.org"
+    shop.paid_order(1000, 1, email=buyer, lang="en")
+    [mail] = sent_emails(buyer)
+    assert mail["Subject"].strip().startswith("Your city vouchers") and mail["Content-Language"] == "en, de"
+    text = next(p for p in mail.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+    assert text.index("Thank you") < text.index("Vielen Dank")
