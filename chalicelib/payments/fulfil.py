@@ -20,7 +20,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from chalicelib.core import clock
 from chalicelib.core.errors import AppError
 from chalicelib.payments import config, delivery
-from chalicelib.payments.models import FAILED, PAID, PENDING, Campaign, Order
+from chalicelib.payments.models import FAILED, PAID, PARTIALLY_REFUNDED, PENDING, Campaign, Order
 from chalicelib.payments.orders import get_order, voucher_ids_for, vouchers_of
 from chalicelib.vouchers.issuing import VoucherSpec, add_to_transaction, build_vouchers, transaction
 from chalicelib.vouchers.models import Voucher
@@ -107,7 +107,8 @@ def fulfil_order(order_id: str, intent: dict[str, Any]) -> Order:
         raise AppError("busy", "The order is being processed; please retry.", 503)
     if vouchers is not None:
         _deliver(order, vouchers)
-    elif order.status != PENDING and order.voucher_ids and not order.delivered_at and _claim_delivery(order):
+    elif (order.status in (PAID, PARTIALLY_REFUNDED) and order.voucher_ids and not order.delivered_at
+          and _claim_delivery(order)):  # a fully refunded order has nothing left worth mailing
         _deliver(order, vouchers_of(order))
     return order
 

@@ -10,7 +10,7 @@ Rules (docs/payments.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.payments.allocation import bonus_share
@@ -27,7 +27,6 @@ class RetailerStatement:
     reversed_cents: int = 0
     bonus_cents: int = 0
     fee_cents: int = 0
-    lines: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def turnover_cents(self) -> int:
