@@ -1,0 +1,78 @@
+"""Daily pseudonym keys: one random key per Europe/Berlin day, in DynamoDB, destroyed when the day is over."""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib.core import clock
+from chalicelib.wlan.models import DailyKey, DeviceDay
+
+_cache: dict[str, bytes] = {}
+_lock = threading.Lock()
+
+
+def day_of(moment: datetime) -> str:
+    return moment.astimezone(clock.BERLIN).strftime("%Y-%m-%d")
+
+
+def today() -> str:
+    return day_of(clock.now())
+
+
+def key_for(day: str, *, create: bool = True) -> bytes | None:
+    """The key of `day` (cached per process: a key never changes while it exists)."""
+    with _lock:
+        if day in _cache:
+            return _cache[day]
+    try:
+        item = DailyKey.get(day, consistent_read=True)
+        raw = base64.b64decode(item.key)
+    except DoesNotExist:
+        if not create:
+            return None
+        raw = os.urandom(32)
+        candidate = DailyKey(day, key=base64.b64encode(raw).decode("ascii"),
+                             expires_at=clock.now() + timedelta(days=2))
+        try:
+            candidate.save(condition=DailyKey.day.does_not_exist())
+        except PutError:  # another instance made it first: use theirs
+            raw = base64.b64decode(DailyKey.get(day, consistent_read=True).key)
+    with _lock:
+        _cache[day] = raw
+    return raw
+
+
+def recent_keys() -> list[bytes]:
+    """Today's key, and yesterday's while it still exists (a splash page shown just before midnight)."""
+    now = clock.now()
+    keys = [key_for(day_of(now))]
+    yesterday = key_for(day_of(now - timedelta(days=1)), create=False)
+    if yesterday is not None:
+        keys.append(yesterday)
+    return [k for k in keys if k is not None]
+
+
+def destroy_past_days() -> dict[str, int]:
+    """Delete every key and device marker of a day before today. Run hourly; idempotent."""
+    current = today()
+    keys = markers = 0
+    for item in DailyKey.scan():
+        if item.day < current:
+            item.delete()
+            keys += 1
+    for marker in DeviceDay.scan():
+        if marker.day < current:
+            marker.delete()
+            markers += 1
+    forget()
+    return {"keys_destroyed": keys, "device_markers_deleted": markers}
+
+
+def forget() -> None:
+    with _lock:
+        _cache.clear()
