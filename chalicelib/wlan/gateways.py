@@ -93,7 +93,11 @@ def _opennds(body: dict[str, Any], gateway: Gateway | None) -> dict[str, Any]:
         raise bad_request("invalid_request", "'opennds' must be an object.", field="opennds")
     out: dict[str, Any] = {}
     if "security_level" in section or gateway is None:
-        out["security_level"] = choice(section, "security_level", (1, 2, 3, 4))
+        level = section.get("security_level")
+        if isinstance(level, bool) or level not in (1, 2, 3, 4):
+            raise bad_request("invalid_request", "'opennds.security_level' must be 1, 2, 3 or 4.",
+                              field="opennds.security_level")
+        out["security_level"] = level
     if "faskey" in section or gateway is None:
         faskey = section.get("faskey")
         if not isinstance(faskey, str) or not FASKEY_RE.match(faskey):

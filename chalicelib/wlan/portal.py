@@ -43,6 +43,8 @@ AUTHDIR_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 HOSTPORT_RE = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$")
 SESSION_ID_RE = re.compile(r"^ws_[a-z2-7]{16,32}$")
 GRANTED = "granted"
+LAN_NETWORKS = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                                        "100.64.0.0/10"))
 
 
 class Refused(Exception):
@@ -138,7 +140,7 @@ def gateway_target(query: FasQuery) -> tuple[str, str]:
         address = ipaddress.IPv4Address(match.group(1))
     except ValueError:
         raise Refused("bad gatewayaddress") from None
-    if not (address.is_private or address in ipaddress.IPv4Network("100.64.0.0/10")) or address.is_loopback:
+    if not any(address in net for net in LAN_NETWORKS):
         raise Refused("public gatewayaddress")
     authdir = query.get("authdir") or "opennds_auth"
     if not AUTHDIR_RE.match(authdir):
