@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import threading
+import time
 from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, PutError
@@ -13,7 +14,9 @@ from chalicelib.core import clock
 from chalicelib.wlan.models import DailyKey, DeviceDay
 
 _cache: dict[str, bytes] = {}
+_absent: dict[str, float] = {}  # yesterday's key, once gone, is not looked up again on every arrival
 _lock = threading.Lock()
+ABSENT_SECONDS = 300.0
 
 
 def day_of(moment: datetime) -> str:
@@ -29,11 +32,15 @@ def key_for(day: str, *, create: bool = True) -> bytes | None:
     with _lock:
         if day in _cache:
             return _cache[day]
+        if not create and time.monotonic() - _absent.get(day, -ABSENT_SECONDS) < ABSENT_SECONDS:
+            return None
     try:
         item = DailyKey.get(day, consistent_read=True)
         raw = base64.b64decode(item.key)
     except DoesNotExist:
         if not create:
+            with _lock:
+                _absent[day] = time.monotonic()
             return None
         raw = os.urandom(32)
         candidate = DailyKey(day, key=base64.b64encode(raw).decode("ascii"),
@@ -44,6 +51,8 @@ def key_for(day: str, *, create: bool = True) -> bytes | None:
             raw = base64.b64decode(DailyKey.get(day, consistent_read=True).key)
     with _lock:
         _cache[day] = raw
+        for old in [d for d in _cache if d < day_of(clock.now() - timedelta(days=1))]:
+            del _cache[old]  # a past day's key must not outlive its destruction in memory either
     return raw
 
 
@@ -76,3 +85,4 @@ def destroy_past_days() -> dict[str, int]:
 def forget() -> None:
     with _lock:
         _cache.clear()
+        _absent.clear()
