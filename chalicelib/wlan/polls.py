@@ -140,7 +140,10 @@ def record_deauth(gateway_id: str, queue: str, level: int | None, request: Authm
         raise PollRefused("unknown gateway")
     if not notice.token or len(notice.token) > 128:
         return
-    hid = hashlib.sha256(notice.token.encode("utf-8")).hexdigest()
+    # openNDS names the client by its token; hid = sha256(token). Accept a hid sent instead.
+    token = notice.token.lower()
+    hid = token if len(token) == 64 and all(c in "0123456789abcdef" for c in token) else \
+        hashlib.sha256(notice.token.encode("utf-8")).hexdigest()
     client_rhid = make_rhid(hid, gateway.faskey or "")
     try:
         grant = Grant.get(queue, client_rhid, consistent_read=True)

@@ -185,14 +185,17 @@ def grant_access(arrival: Arrival, issued: int, landing_url: str) -> GrantOutcom
                        | ((Grant.state == PENDING) & (Grant.pending_until < _epoch(now))))
     outcome = _write_grant(gateway, arrival.session_id, arrival.query.raw.get("clientmac", ""), level, queue,
                            arrival.rhid, grant, grant_condition, now)
-    if outcome is not None:
-        return outcome
+    if outcome is not None and queued:
+        return outcome  # levels 3-4: authmon has it queued or applied already
+    session_id = outcome.session_id if outcome is not None else arrival.session_id
     redirect = None
-    if not queued:
+    if not queued:  # levels 1-2 cannot tell us whether the gateway applied it: the browser goes (again)
+        landing_url = landing_url.replace(arrival.session_id, session_id)
         redirect = f"http://{address}/{authdir}/?" + urlencode({"tok": arrival.rhid, "redir": landing_url,
-                                                                "custom": custom})
-    log.info("wlan grant gateway=%s level=%s", gateway.gateway_id, level)
-    return GrantOutcome(arrival.session_id, level, redirect, existing=False)
+                                                                "custom": custom_b64(session_id)})
+    if outcome is None:
+        log.info("wlan grant gateway=%s level=%s", gateway.gateway_id, level)
+    return GrantOutcome(session_id, level, redirect, existing=outcome is not None)
 
 
 def _grant_expiry(gateway: Gateway, now: datetime) -> datetime:

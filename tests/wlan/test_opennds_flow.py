@@ -146,3 +146,47 @@ def test_status_authenticated_and_english(opennds: Callable[..., SimulatedOpenND
     assert "You are online" in text(sim.client.http.get(local(landing)))
     again = client.http.get(f"/wlan/fas/{sim.gateway_id}?status=authenticated&redir=http%3a%2f%2fstatus.client")
     assert again.status_code == 200 and "Sie sind online" in text(again)
+
+
+def test_clear_forgets_pending_grants_and_pages_stay_small(opennds: Callable[..., SimulatedOpenNDS]) -> None:
+    sim = opennds(4)
+    guest = sim.capture("02:dd:10:00:00:01", "10.0.3.1")
+    splash = sim.client.http.get(sim.redirect_path(guest))
+    assert len(splash.body) < 6000 and "<link" not in text(splash)  # one request, a few kB, nothing to fetch
+    assert 'lang="de"' in text(splash) and "<main" in text(splash) and "<button" in text(splash)
+    action, fields = form_of(text(splash))
+    sim.client.http.post(action, headers=FORM, body=urlencode(fields))
+    assert sim.authmon_start() == (200, "")  # openNDS restarted: stale grants are forgotten
+    assert sim.authmon_cycle() == ("*", "ack")
+    assert guest.rhid not in sim.authenticated
+
+
+def test_rate_limits_per_gateway(opennds: Callable[..., SimulatedOpenNDS], monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.core import settings
+
+    monkeypatch.setenv("MARKTPLATZ_WLAN_ARRIVALS_PER_MINUTE", "3")
+    monkeypatch.setenv("MARKTPLATZ_WLAN_GRANTS_PER_MINUTE", "1")
+    settings.reset()
+    busy, calm = opennds(2), opennds(2)
+    guests = [busy.capture(f"02:ee:10:00:00:{i:02x}", f"10.0.4.{i}") for i in range(4)]
+    pages = [busy.client.http.get(busy.redirect_path(g)) for g in guests]
+    assert [p.status_code for p in pages] == [200, 200, 200, 429]
+    assert pages[3].headers["Retry-After"] == "60"
+    assert calm.client.http.get(calm.redirect_path(calm.capture("02:ee:20:00:00:01", "10.0.5.1"))).status_code == 200
+    accepted = [busy.client.http.post(*[form_of(text(p))[0]], headers=FORM, body=urlencode(form_of(text(p))[1]))
+                for p in pages[:2]]
+    assert [a.status_code for a in accepted] == [303, 429]
+
+
+def test_level_2_guest_with_the_same_token_comes_back(opennds: Callable[..., SimulatedOpenNDS]) -> None:
+    """Levels 1-2 never hear of a deauth: a returning guest is sent through the auth dir again, counted once."""
+    zone = f"rueck-{uuid.uuid4().hex[:6]}"
+    sim = opennds(2, zone=zone)
+    guest = sim.capture("02:ab:10:00:00:01", "10.0.6.1")
+    first = go_online(sim, guest)
+    sim.authenticated.clear()
+    clock.shift(20 * 60)
+    location, _ = accept(sim, guest)
+    landing = sim.auth_dir(location)
+    assert guest.rhid in sim.authenticated and f"/wlan/sessions/{first}" in landing
+    assert sum(int(h.sessions) for h in WlanHourlyCount.query(zone)) == 1
