@@ -61,7 +61,9 @@ class Grant(BaseModel):
 
 
 class WlanSession(BaseModel):
-    """A guest's session from grant to deauth or expiry. The id is opaque and is the RFC 8908 API URI's key."""
+    """A guest's session from grant to deauth or expiry. The id is opaque and is the RFC 8908 API URI's key.
+
+    It names no device, not even by pseudonym: per-device data lives only in `DeviceDay`, for one day."""
 
     Meta = table_meta("wlan-sessions")
     session_id = UnicodeAttribute(hash_key=True)
@@ -71,7 +73,6 @@ class WlanSession(BaseModel):
     level = NumberAttribute(null=True)
     queue = UnicodeAttribute(null=True)
     rhid = UnicodeAttribute(null=True)
-    device = UnicodeAttribute()  # HMAC-SHA256(daily key, MAC): unlinkable once the day's key is destroyed
     status = UnicodeAttribute()  # granted | ended
     minutes = NumberAttribute()
     granted_at = NumberAttribute()  # epoch seconds

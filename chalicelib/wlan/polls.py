@@ -111,7 +111,7 @@ def _ack(queue: str, level: int | None, rhids: list[str]) -> str:
                                    condition=(Grant.state == MARKER) & (Grant.level == (level or 0)))
                 for client_rhid in rhids:
                     tx.update(Grant(queue, client_rhid), actions=[Grant.state.set(ACKED), Grant.acked_at.set(epoch)],
-                              condition=(Grant.state == PENDING) & (Grant.pending_until >= epoch))
+                              condition=Grant.state == PENDING)  # late acks count: the gateway did it
             log.info("wlan ack queue=%s grants=%d", queue.split("#")[0], len(rhids))
             return authmon.ACK
         except TransactWriteError as err:

@@ -109,8 +109,12 @@ def arrive(gateway_id: str, fas: str | None, iv: str | None, *, count: bool = Tr
         raise Refused("undecodable") from None
     gw_hash = gateway_hash(query.gatewayname_raw)
     if level in (3, 4) and gateway.gateway_hash != gw_hash:
-        if gateway.gateway_hash is not None or not pin_gateway_hash(gateway, gw_hash):
-            raise Refused("gatewayname mismatch")
+        pinned = gateway.gateway_hash is None and pin_gateway_hash(gateway, gw_hash)
+        if not pinned:  # a concurrent first arrival may have pinned the same name: look again
+            fresh = get_gateway(gateway.gateway_id)
+            if fresh is None or fresh.gateway_hash != gw_hash:
+                raise Refused("gatewayname mismatch")
+            gateway = fresh
     client_rhid = rhid(query.hid, gateway.faskey or "")
     issued = _epoch()
     session_id = random_id("ws")
@@ -208,7 +212,7 @@ def _write_grant(gateway: Gateway, session_id: str, mac: str, level: int, queue:
     day = keys.day_of(now)
     device = device_pseudonym(keys.key_for(day) or b"", mac)
     session = WlanSession(session_id, gateway_id=gateway.gateway_id, zone=gateway.zone, vendor=gateway.vendor,
-                          level=level or None, queue=queue, rhid=client_rhid, device=device, status=GRANTED,
+                          level=level or None, queue=queue, rhid=client_rhid, status=GRANTED,
                           minutes=int(gateway.session_minutes), granted_at=_epoch(now),
                           expires_at=_grant_expiry(gateway, now))
     count = WlanHourlyCount(gateway.zone, hour_of(now))

@@ -117,7 +117,12 @@ def test_privacy_after_a_simulated_day(opennds: Callable[..., SimulatedOpenNDS],
     macs.append("02:7a:99:3c:4d:99")
     ips.append("10.77.9.9")
 
-    from chalicelib.wlan.models import DailyKey, DeviceDay, WlanHourlyCount
+    from chalicelib.wlan.models import DailyKey, DeviceDay, Grant, WlanHourlyCount, WlanSession
+
+    for session in WlanSession.scan():  # session records carry a TTL of at most 7 days
+        assert session.expires_at.timestamp() - int(session.granted_at) <= 7 * 24 * 3600
+    for grant in Grant.scan():
+        assert grant.expires_at is None or grant.expires_at.timestamp() - clock.now().timestamp() <= 7 * 24 * 3600
 
     hours = list(WlanHourlyCount.query(zone))
     assert sum(int(h.sessions) for h in hours) == 5 and sum(int(h.devices) for h in hours) == 5

@@ -190,3 +190,13 @@ def test_level_2_guest_with_the_same_token_comes_back(opennds: Callable[..., Sim
     landing = sim.auth_dir(location)
     assert guest.rhid in sim.authenticated and f"/wlan/sessions/{first}" in landing
     assert sum(int(h.sessions) for h in WlanHourlyCount.query(zone)) == 1
+
+
+def test_legacy_list_hands_out_and_takes(opennds: Callable[..., SimulatedOpenNDS]) -> None:
+    sim = opennds(3)
+    guest = sim.capture("02:ac:10:00:00:01", "10.0.7.1")
+    location, _ = accept(sim, guest)
+    status, listed = sim.request("list", "none")
+    assert status == 200 and listed.startswith(f"* {guest.rhid}%20120%20500%20")
+    assert sim.request("view", "none") == (200, "*")
+    assert "Sie sind online" in text(sim.client.http.get(local(location)))
