@@ -154,8 +154,8 @@ def register_gateway(body: dict[str, Any]) -> Gateway:
 
 
 def _marker(gateway: Gateway) -> Grant:
-    return Grant(queue_of(gateway.gateway_id, gateway.gateway_hash or ""), GATEWAY_MARKER, state=MARKER,
-                 level=int(gateway.security_level or 0))
+    queue = queue_of(gateway.gateway_id, gateway.gateway_hash or "")
+    return Grant(queue, GATEWAY_MARKER, state=MARKER, waiting=queue, level=int(gateway.security_level or 0))
 
 
 def get_gateway(gateway_id: str, *, cached: bool = False) -> Gateway | None:
@@ -260,8 +260,8 @@ def pin_gateway_hash(gateway: Gateway, gw_hash: str) -> bool:
         with transaction() as tx:
             tx.update(gateway, actions=[Gateway.gateway_hash.set(gw_hash)],
                       condition=Gateway.gateway_hash.does_not_exist() & (Gateway.status == ACTIVE))
-            tx.save(Grant(queue_of(gateway.gateway_id, gw_hash), GATEWAY_MARKER, state=MARKER,
-                          level=int(gateway.security_level or 0)))
+            queue = queue_of(gateway.gateway_id, gw_hash)
+            tx.save(Grant(queue, GATEWAY_MARKER, state=MARKER, waiting=queue, level=int(gateway.security_level or 0)))
     except TransactWriteError:
         forget(gateway.gateway_id)
         return False

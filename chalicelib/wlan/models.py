@@ -6,6 +6,7 @@ No raw MAC or IP address is ever stored in any of them (a test scans every table
 from __future__ import annotations
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.store.base import BaseModel, table_meta
 
@@ -38,6 +39,18 @@ class Gateway(BaseModel):
     updated_at = UnicodeAttribute()
 
 
+class WaitingGrants(GlobalSecondaryIndex):
+    """Sparse: only pending grants and the queue marker carry `waiting`, so a `view` reads just those, however
+    many acked and ended grants the queue holds."""
+
+    class Meta:
+        index_name = "waiting"
+        projection = AllProjection()
+
+    waiting = UnicodeAttribute(hash_key=True)
+    rhid = UnicodeAttribute(range_key=True)
+
+
 class Grant(BaseModel):
     """One guest's grant as the gateway knows it, by rhid, in the queue `<gateway_id>#<gatewayhash>`.
 
@@ -50,6 +63,7 @@ class Grant(BaseModel):
     queue = UnicodeAttribute(hash_key=True)
     rhid = UnicodeAttribute(range_key=True)
     state = UnicodeAttribute()  # pending | acked | ended | gateway
+    waiting = UnicodeAttribute(null=True)  # = queue while pending (and on the marker); removed by the ack
     level = NumberAttribute(null=True)  # on the marker: the gateway's security level
     session_id = UnicodeAttribute(null=True)
     entry = UnicodeAttribute(null=True)  # the auth list line
@@ -58,6 +72,8 @@ class Grant(BaseModel):
     acked_at = NumberAttribute(null=True)
     ended_at = NumberAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+
+    waiting_grants = WaitingGrants()
 
 
 class WlanSession(BaseModel):

@@ -1,7 +1,7 @@
 """poll_authmon and record_deauth: what a level 3-4 gateway's authmon daemon asks, answered byte-exactly.
 
-Costs: a `view` with nothing pending is one Query (the queue's marker row proves the gatewayhash); an ack of up
-to four grants is one TransactWriteItems. Nothing else is read.
+Costs: a `view` is one Query of the sparse `waiting` index (the queue's marker row proves the gatewayhash, acked
+grants are not in it); an ack of up to four grants is one TransactWriteItems. Nothing else is read.
 """
 
 from __future__ import annotations
@@ -81,10 +81,10 @@ def _view(queue: str, level: int | None, *, remove: bool) -> str:
     now = int(clock.now().timestamp())
     marker_level = None
     pending: list[Grant] = []
-    for item in Grant.query(queue, consistent_read=True, filter_condition=Grant.state.is_in(PENDING, MARKER)):
+    for item in Grant.waiting_grants.query(queue):
         if item.rhid == GATEWAY_MARKER:
             marker_level = int(item.level or 0)
-        elif int(item.pending_until or 0) >= now and item.entry:
+        elif item.state == PENDING and int(item.pending_until or 0) >= now and item.entry:
             pending.append(item)
     if marker_level is None:
         raise PollRefused("unknown gatewayhash")
@@ -110,7 +110,8 @@ def _ack(queue: str, level: int | None, rhids: list[str]) -> str:
                 tx.condition_check(Grant, queue, GATEWAY_MARKER,
                                    condition=(Grant.state == MARKER) & (Grant.level == (level or 0)))
                 for client_rhid in rhids:
-                    tx.update(Grant(queue, client_rhid), actions=[Grant.state.set(ACKED), Grant.acked_at.set(epoch)],
+                    tx.update(Grant(queue, client_rhid), actions=[Grant.state.set(ACKED), Grant.acked_at.set(epoch),
+                                                                  Grant.waiting.remove()],
                               condition=Grant.state == PENDING)  # late acks count: the gateway did it
             log.info("wlan ack queue=%s grants=%d", queue.split("#")[0], len(rhids))
             return authmon.ACK

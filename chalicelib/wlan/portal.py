@@ -179,7 +179,8 @@ def grant_access(arrival: Arrival, issued: int, landing_url: str) -> GrantOutcom
                         int(gateway.download_kbps), int(gateway.upload_quota_kb), int(gateway.download_quota_kb),
                         custom)
     queued = level in (3, 4)
-    grant = Grant(queue, arrival.rhid, state=PENDING if queued else ACKED, session_id=arrival.session_id,
+    grant = Grant(queue, arrival.rhid, state=PENDING if queued else ACKED, waiting=queue if queued else None,
+                  session_id=arrival.session_id,
                   entry=entry, created_at=_epoch(now), pending_until=_epoch(now) + config.pending_seconds(),
                   acked_at=None if queued else _epoch(now), expires_at=_grant_expiry(gateway, now))
     # A grant for this rhid may exist: still pending and not expired, or acked, means the guest is on the way

@@ -200,3 +200,23 @@ def test_legacy_list_hands_out_and_takes(opennds: Callable[..., SimulatedOpenNDS
     assert status == 200 and listed.startswith(f"* {guest.rhid}%20120%20500%20")
     assert sim.request("view", "none") == (200, "*")
     assert "Sie sind online" in text(sim.client.http.get(local(location)))
+
+
+def test_view_costs_one_query_however_long_the_history(opennds: Callable[..., SimulatedOpenNDS]) -> None:
+    from chalicelib.wlan.gateways import queue_of
+    from chalicelib.wlan.models import Grant
+    from devstack.ddb_calls import count_dynamodb_calls
+
+    sim = opennds(3)
+    for i in range(6):
+        go_online(sim, sim.capture(f"02:ad:10:00:00:{i:02x}", f"10.0.8.{i}"))
+    waiting = list(Grant.waiting_grants.query(queue_of(sim.gateway_id, sim.gatewayhash)))
+    assert [g.rhid for g in waiting] == ["~gateway"]  # acked grants left the sparse index
+    with count_dynamodb_calls() as calls:
+        assert sim.request("view", "none") == (200, "*")
+    assert list(calls) == ["Query"]
+    for i in range(4):
+        accept(sim, sim.capture(f"02:ad:20:00:00:{i:02x}", f"10.0.9.{i}"))
+    with count_dynamodb_calls() as calls:
+        authlist, ack = sim.authmon_cycle()
+    assert authlist.count(" ") == 4 and ack == "ack" and list(calls) == ["Query", "TransactWriteItems"]
