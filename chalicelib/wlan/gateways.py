@@ -17,7 +17,7 @@ from chalicelib.core.validate import choice, integer, text
 from chalicelib.wlan.fas_query import gateway_hash
 from chalicelib.wlan.models import ACTIVE, DISABLED, GATEWAY_MARKER, MARKER, MERAKI, OPENNDS, PENDING, Gateway, Grant
 
-ZONE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+ZONE_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")  # the same zone names as retailers and sensors use
 FASKEY_RE = re.compile(r"^[\x21-\x7e]{8,64}$")
 HOST_RE = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 WIFI4EU_RE = re.compile(r"^[A-Za-z0-9-]{1,64}$")
@@ -80,8 +80,8 @@ def _limits(body: dict[str, Any], gateway: Gateway | None) -> dict[str, int]:
 
 def _zone(body: dict[str, Any], default: str | None) -> str:
     zone = text(body, "zone", required=default is None, max_length=64, default=default)
-    if zone is None or not ZONE_RE.match(zone):
-        raise bad_request("invalid_request", "'zone' must be lowercase letters, digits and dashes.", field="zone")
+    if not zone or not ZONE_RE.match(zone):
+        raise bad_request("invalid_request", "'zone' must be 1-64 printable characters.", field="zone")
     return zone
 
 

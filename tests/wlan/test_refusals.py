@@ -118,7 +118,7 @@ def test_authmon_refusals(opennds: Callable[..., SimulatedOpenNDS], client: Any)
 def test_admin_validation_never_500(api: Api) -> None:
     bad_bodies = [
         {}, {"name": "x", "vendor": "unifi", "zone": "markt"},
-        {"name": "x", "vendor": "opennds", "zone": "Markt Platz", "opennds": {"security_level": 3, "faskey": "k" * 10}},
+        {"name": "x", "vendor": "opennds", "zone": "m" * 65, "opennds": {"security_level": 3, "faskey": "k" * 10}},
         {"name": "x", "vendor": "opennds", "zone": "markt", "opennds": {"security_level": 5, "faskey": "k" * 10}},
         {"name": "x", "vendor": "opennds", "zone": "markt", "opennds": {"security_level": 3, "faskey": "short"}},
         {"name": "x", "vendor": "opennds", "zone": "markt", "opennds": {"security_level": 3}},
