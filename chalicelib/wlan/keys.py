@@ -20,7 +20,7 @@ ABSENT_SECONDS = 300.0
 
 
 def day_of(moment: datetime) -> str:
-    return moment.astimezone(clock.BERLIN).strftime("%Y-%m-%d")
+    return moment.astimezone(clock.berlin()).strftime("%Y-%m-%d")
 
 
 def today() -> str:
