@@ -13,9 +13,6 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from cryptography.hazmat.primitives import padding
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
 MAX_FAS_CHARS = 8192  # a real payload is well under 2 kB; anything bigger is not from a gateway
 KNOWN_ITEMS = ("hid", "clientip", "clientmac", "client_type", "cpi_query", "gatewayname", "gatewayurl", "version",
                "gatewayaddress", "gatewaymac", "authdir", "originurl", "clientif", "themespec")
@@ -86,6 +83,9 @@ def decrypt(fas: str, iv: str, faskey: str) -> str:
         raise FasError("not base64") from None
     if not ciphertext or len(ciphertext) % 16:
         raise FasError("bad block")
+    from cryptography.hazmat.primitives import padding  # imported on first arrival: keeps cold start lean
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
     decryptor = Cipher(algorithms.AES(php_key(faskey)), modes.CBC(iv.encode("ascii"))).decryptor()
     padded = decryptor.update(ciphertext) + decryptor.finalize()
     unpadder = padding.PKCS7(128).unpadder()
@@ -98,6 +98,9 @@ def decrypt(fas: str, iv: str, faskey: str) -> str:
 
 def encrypt(text: str, iv: str, faskey: str) -> str:
     """What the gateway does (used by the simulated gateway in tests and by the benchmark)."""
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
     padder = padding.PKCS7(128).padder()
     padded = padder.update(text.encode("utf-8")) + padder.finalize()
     encryptor = Cipher(algorithms.AES(php_key(faskey)), modes.CBC(iv.encode("ascii"))).encryptor()
