@@ -8,6 +8,9 @@ from chalicelib.system.routes import bp as system_routes
 from chalicelib.vouchers.pages import bp as voucher_pages
 from chalicelib.vouchers.retailer_routes import bp as retailer_routes
 from chalicelib.vouchers.routes import bp as voucher_routes
+from chalicelib.wlan.admin_routes import bp as wlan_admin_routes
+from chalicelib.wlan.jobs import bp as wlan_jobs
+from chalicelib.wlan.routes import bp as wlan_routes
 
 app = Chalice(app_name="marktplatz")
 app.api.binary_types.append("image/png")
@@ -18,6 +21,9 @@ app.register_blueprint(voucher_routes)
 app.register_blueprint(retailer_routes)
 app.register_blueprint(voucher_pages)
 app.register_blueprint(payment_routes)
+app.register_blueprint(wlan_admin_routes)
+app.register_blueprint(wlan_routes)
+app.register_blueprint(wlan_jobs)
 
 
 @app.schedule(Rate(10, unit=Rate.MINUTES))
