@@ -14,6 +14,14 @@ MODEL_PATHS: list[str] = [
     "chalicelib.vouchers.models:Voucher",
     "chalicelib.vouchers.models:LedgerEntry",
     "chalicelib.vouchers.models:Retailer",
+    "chalicelib.payments.models:Order",
+    "chalicelib.payments.models:Campaign",
+    "chalicelib.wlan.models:Gateway",
+    "chalicelib.wlan.models:Grant",
+    "chalicelib.wlan.models:WlanSession",
+    "chalicelib.wlan.models:DailyKey",
+    "chalicelib.wlan.models:DeviceDay",
+    "chalicelib.wlan.models:WlanHourlyCount",
 ]
 
 
