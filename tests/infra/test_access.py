@@ -1,22 +1,34 @@
-"""The role is enough and not more: every DynamoDB call the voucher flows make is granted in infra/access.py, and
-for the voucher core's tables every granted action is one the code makes."""
+"""The role is enough and not more: the DynamoDB/AWS calls application code makes are exactly what infra/access.py
+grants. Two ways: a fast in-process walk through the voucher flows, and a recording run of the domains' own tests
+(every call made from chalicelib/ code while they run)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infra import access
 from tests.conftest import ADMIN_TOKEN
+from tests.infra.iam_recorder import triples
 
+ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "marktplatz-"
-# The tables whose flows the scenario below covers completely (other domains cover theirs in their own tests).
+# The tables whose flows the in-process scenario below covers completely.
 VOUCHER_CORE = {"credentials", "idempotency", "rate-limits", "vouchers", "ledger", "retailers"}
-TRANSACT_ACTIONS = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "Delete": "dynamodb:DeleteItem",
-                    "ConditionCheck": "dynamodb:ConditionCheckItem"}
+# Calls made only in local mode (moto needs a verified sender; on AWS the operator verifies it): never granted.
+LOCAL_ONLY = {("sesv2", "CreateEmailIdentity")}
+# Non-DynamoDB calls -> the IAM action and the statement that must grant it.
+SERVICE_ACTIONS = {("sesv2", "SendEmail"): "ses:SendEmail",
+                   ("secretsmanager", "GetSecretValue"): "secretsmanager:GetSecretValue",
+                   ("secretsmanager", "PutSecretValue"): "secretsmanager:PutSecretValue"}
 
 
 def _logical(table: str) -> str:
@@ -24,44 +36,34 @@ def _logical(table: str) -> str:
     return table[len(PREFIX):]
 
 
-def actions_of(operation: str, params: dict[str, Any]) -> set[tuple[str, str]]:
-    """(IAM action, "table" or "table/index/name") pairs one DynamoDB API call needs."""
-    if operation == "TransactWriteItems":
-        return {(TRANSACT_ACTIONS[kind], _logical(body["TableName"]))
-                for item in params["TransactItems"] for kind, body in item.items()}
-    if operation == "TransactGetItems":
-        return {("dynamodb:GetItem", _logical(item["Get"]["TableName"])) for item in params["TransactItems"]}
-    if operation in ("BatchWriteItem", "BatchGetItem"):
-        return {(f"dynamodb:{operation}", _logical(table)) for table in params["RequestItems"]}
-    target = _logical(params["TableName"])
-    if params.get("IndexName"):
-        target += f"/index/{params['IndexName']}"
-    return {(f"dynamodb:{operation}", target)}
-
-
 def granted() -> set[tuple[str, str]]:
+    """(IAM action, "table" or "table/index/name") pairs the role allows on DynamoDB."""
     pairs = {(action, table) for table, actions in access.TABLE_ACTIONS.items() for action in actions}
     pairs |= {("dynamodb:Query", f"{table}/index/{index}") for table, indexes in access.INDEX_QUERIES.items()
               for index in indexes}
     return pairs
 
 
+def dynamodb_pairs(recorded: set[tuple[str, str, str]]) -> set[tuple[str, str]]:
+    return {(f"dynamodb:{op}", _logical(target)) for service, op, target in recorded if service == "dynamodb"}
+
+
 @pytest.fixture
-def recorded(aws_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+def recorded(aws_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[set[tuple[str, str, str]]]:
     import botocore.client
 
-    calls: list[tuple[str, dict[str, Any]]] = []
+    calls: set[tuple[str, str, str]] = set()
     original = botocore.client.BaseClient._make_api_call
 
     def record(self: Any, operation: str, params: dict[str, Any]) -> Any:
-        calls.append((self.meta.service_model.service_name, operation, params))
+        calls.update(triples(self.meta.service_model.service_name, operation, params))
         return original(self, operation, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", record)
     yield calls
 
 
-def test_the_voucher_flows_need_exactly_the_granted_actions(api: Any, recorded: list) -> None:
+def test_the_voucher_flows_need_exactly_the_granted_actions(api: Any, recorded: set) -> None:
     shop = api.retailer(zone="markt", name="Laden")
     other = api.retailer(zone="kirchplatz", name="Buchladen")
     api.json("GET", "/api/v1/retailers", token=ADMIN_TOKEN, expect=200)
@@ -88,12 +90,35 @@ def test_the_voucher_flows_need_exactly_the_granted_actions(api: Any, recorded: 
     api.json("POST", f"/api/v1/retailers/{other['retailer_id']}/disable", token=ADMIN_TOKEN, expect=200)
     api.json("POST", f"/api/v1/retailers/{other['retailer_id']}/enable", token=ADMIN_TOKEN, expect=200)
 
-    services = {service for service, _, _ in recorded}
-    assert services == {"dynamodb"}, services  # local mode: keys from the key file, no Secrets Manager
-    used = set().union(*(actions_of(op, params) for _, op, params in recorded))
+    assert {service for service, _, _ in recorded} == {"dynamodb"}  # local mode: key file, no Secrets Manager
+    used = dynamodb_pairs(recorded)
     assert used - granted() == set(), "called but not granted"
-    core_granted = {(a, t) for a, t in granted() if t.split("/")[0] in VOUCHER_CORE}
-    assert core_granted - used == set(), "granted but never called"
+    voucher_only = {(a, t) for a, t in granted() if t.split("/")[0] in VOUCHER_CORE
+                    and (a, t) not in {("dynamodb:Scan", "vouchers"), ("dynamodb:Scan", "ledger"),
+                                       ("dynamodb:BatchGetItem", "vouchers")}}  # payments' reports and orders
+    assert voucher_only - used == set(), "granted but never called by the voucher flows"
+
+
+@pytest.mark.xdist_group("iam-recording")
+def test_the_domains_tests_call_exactly_what_the_role_grants(tmp_path: Path) -> None:
+    """Runs every domain's in-process tests once more with a recorder (tests/infra/iam_recorder.py): a call the
+    role does not allow would be AccessDenied on AWS; a grant no code path uses is a privilege too many."""
+    record = tmp_path / "calls.json"
+    env = {**os.environ, "MARKTPLATZ_IAM_RECORD": str(record)}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "tests.infra.iam_recorder", "-p", "no:cacheprovider",
+                           "-p", "no:xdist", "-q", "-x", "-m", "not stack and not browser", "tests",
+                           "--ignore=tests/infra"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:]
+    calls = {tuple(c) for c in json.loads(record.read_text())}
+    used = dynamodb_pairs(calls)
+    assert used - granted() == set(), "called but not granted"
+    assert granted() - used == set(), "granted but no test's code path calls it"
+    others = {(service, op) for service, op, _ in calls if service != "dynamodb"} - LOCAL_ONLY
+    for service_op in others:
+        action = SERVICE_ACTIONS[service_op]
+        assert any(action in s["Action"] for s in access.EXTRA_STATEMENTS) or any(
+            action in actions for actions in access.SECRETS.values()), service_op
 
 
 def test_every_table_has_declared_actions() -> None:

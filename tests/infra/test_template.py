@@ -114,6 +114,11 @@ def _expected(template: dict[str, Any]) -> set[tuple[str, str]]:
     for group in resources_of(template, "AWS::Logs::LogGroup"):
         for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
             pairs.add((action, ref({"Fn::GetAtt": [group, "Arn"]})))
+    for statement in access.EXTRA_STATEMENTS:
+        for action in statement["Action"]:
+            for resource in statement["Resource"]:
+                assert "*" not in json.dumps(resource), statement  # scoped, never a wildcard
+                pairs.add((action, ref(resource)))
     return pairs
 
 
