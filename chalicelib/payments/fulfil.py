@@ -17,7 +17,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
-from chalicelib.core import clock
+from chalicelib.core import clock, metrics
 from chalicelib.core.errors import AppError
 from chalicelib.payments import config, delivery
 from chalicelib.payments.models import FAILED, PAID, PARTIALLY_REFUNDED, PENDING, Campaign, Order
@@ -94,6 +94,7 @@ def fulfil_order(order_id: str, intent: dict[str, Any]) -> Order:
         outcome, issued = _issue(order, str(intent["id"]), with_bonus)
         if outcome == "issued":
             vouchers = issued  # the transaction wrote exactly this; no read needed to know the new state
+            metrics.vouchers_sold(len(issued), sum(int(v.paid_cents or 0) for v in issued))  # once: we issued
             order.status, order.voucher_ids = PAID, [v.voucher_id for v in issued]
             order.bonus_granted = bool(issued and int(issued[0].bonus_cents or 0))
             order.payment_intent_id = str(intent["id"])

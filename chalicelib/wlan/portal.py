@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlsplit
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from chalicelib.core import clock
+from chalicelib.core import clock, metrics
 from chalicelib.core.ids import random_id
 from chalicelib.core.ratelimit import hit
 from chalicelib.wlan import config, keys
@@ -200,6 +200,7 @@ def grant_access(arrival: Arrival, issued: int, landing_url: str) -> GrantOutcom
                                                                 "custom": custom_b64(session_id)})
     if outcome is None:
         log.info("wlan grant gateway=%s level=%s", gateway.gateway_id, level)
+        metrics.wlan_grant()
     return GrantOutcome(session_id, level, redirect, existing=outcome is not None)
 
 
