@@ -39,7 +39,10 @@ DROP_DIRS = {"__pycache__", "tests", "test"}
 # Never imported at run time: stripe's 8 MB of request-parameter TypedDicts are imported only under
 # `if TYPE_CHECKING:`, Powertools' own HTTP router is unused (Chalice routes; the logger is all we use), and the
 # admin CLI runs on the operator's machine.
-NOT_SHIPPED = ("stripe/params/", "aws_lambda_powertools/event_handler/", "chalicelib/cli/")
+NOT_SHIPPED = ("stripe/params/", "aws_lambda_powertools/event_handler/", "chalicelib/cli/", "cffi/")
+# cryptography's Rust extension loads only cffi's compiled `_cffi_backend`; the `cffi` Python package and its C
+# parser (pycparser) build bindings, which happened when the wheel was made.
+BUILD_ONLY = {"pycparser"}
 # Warmed by the first requests of a cold Lambda besides `import app`; their modules get .pyc files too.
 COLD_PATH_IMPORTS = ["stripe", "qrcode", "png", "aws_lambda_powertools.logging",
                      "cryptography.hazmat.primitives.asymmetric.ed25519", "chalicelib.core.logs"]
@@ -73,7 +76,7 @@ def closure() -> dict[str, str]:
     while todo:
         req = todo.pop()
         name = _norm(req.name)
-        if name in pins or name in RUNTIME_PROVIDED:
+        if name in pins or name in RUNTIME_PROVIDED or name in BUILD_ONLY:
             continue
         if req.marker is not None and not req.marker.evaluate(env):
             continue
