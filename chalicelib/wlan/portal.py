@@ -263,6 +263,7 @@ def grant_meraki(gateway: Gateway, client_mac: str, session_id: str) -> None:
     outcome = _write_grant(gateway, session_id, client_mac, 0, None, None, None, None, clock.now())
     if outcome is None:
         log.info("wlan grant gateway=%s vendor=meraki", gateway.gateway_id)
+        metrics.wlan_grant()
 
 
 def meraki_ticket(gateway_id: str, base_grant_url: str) -> tuple[str, int, str]:

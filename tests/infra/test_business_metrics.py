@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -36,3 +37,14 @@ def test_a_wlan_grant_is_counted_once(opennds: Callable[..., SimulatedOpenNDS], 
     go_online(sim, guest)
     assert [doc["WlanGrants"] for doc in emitted if "WlanGrants" in doc] == [1]
     assert "80:ad:16" not in json.dumps(emitted)
+
+
+def test_a_meraki_grant_is_counted_too(api: Any, client: Any, emitted: list) -> None:
+    from tests.wlan.gateway_sim import FORM, form_of, text
+    from tests.wlan.test_meraki_capport_privacy import meraki_gateway, meraki_query
+
+    gw = meraki_gateway(api)
+    page = client.http.get(f"/wlan/meraki/{gw['gateway_id']}?{meraki_query()}")
+    action, fields = form_of(text(page))
+    assert client.http.post(action, headers=FORM, body=urlencode(fields)).status_code == 303
+    assert [doc["WlanGrants"] for doc in emitted if "WlanGrants" in doc] == [1]
