@@ -3,6 +3,7 @@
 from chalice import Chalice
 
 from chalicelib.core.http import error_middleware
+from chalicelib.footfall.routes import bp as footfall_routes
 from chalicelib.system.routes import bp as system_routes
 from chalicelib.vouchers.pages import bp as voucher_pages
 from chalicelib.vouchers.retailer_routes import bp as retailer_routes
@@ -10,9 +11,11 @@ from chalicelib.vouchers.routes import bp as voucher_routes
 
 app = Chalice(app_name="marktplatz")
 app.api.binary_types.append("image/png")
+app.api.binary_types.append("text/csv")  # footfall CSV: Latin-1 uploads and BOM-prefixed exports as bytes
 app.register_middleware(error_middleware, "http")
 
 app.register_blueprint(system_routes)
 app.register_blueprint(voucher_routes)
 app.register_blueprint(retailer_routes)
 app.register_blueprint(voucher_pages)
+app.register_blueprint(footfall_routes)

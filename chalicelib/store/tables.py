@@ -14,6 +14,13 @@ MODEL_PATHS: list[str] = [
     "chalicelib.vouchers.models:Voucher",
     "chalicelib.vouchers.models:LedgerEntry",
     "chalicelib.vouchers.models:Retailer",
+    "chalicelib.footfall.models:Zone",
+    "chalicelib.footfall.models:Sensor",
+    "chalicelib.footfall.models:Measurement",
+    "chalicelib.footfall.models:HourlyCount",
+    "chalicelib.footfall.models:DailyCount",
+    "chalicelib.footfall.models:Event",
+    "chalicelib.footfall.models:MarketingUser",
 ]
 
 
