@@ -11,7 +11,6 @@ from chalicelib.vouchers.routes import bp as voucher_routes
 
 app = Chalice(app_name="marktplatz")
 app.api.binary_types.append("image/png")
-app.api.binary_types.append("text/csv")  # footfall CSV: Latin-1 uploads and BOM-prefixed exports as bytes
 app.register_middleware(error_middleware, "http")
 
 app.register_blueprint(system_routes)

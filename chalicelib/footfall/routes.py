@@ -116,7 +116,10 @@ def ingest_measurements():
 
 @bp.route("/api/v1/footfall/import", methods=["POST"], content_types=CSV_UPLOAD_TYPES)
 def import_footfall():
-    """Import a hystreet-style CSV (admin), the file as body; `?zone=` (sensors per location) or `?sensor=`."""
+    """Import a hystreet-style CSV (admin), the file as body; `?zone=` (sensors per location) or `?sensor=`.
+
+    Send Latin-1 files as `application/octet-stream` (binary-safe through API Gateway); UTF-8 may be `text/csv`.
+    """
     request = bp.current_request
     auth.require(request, ADMIN)
     data = request.raw_body or b""
@@ -188,7 +191,8 @@ def _wants_csv(request: Any) -> bool:
 
 
 def _csv(body: bytes, name: str) -> Response:
-    return Response(body=body, status_code=200, headers={"Content-Type": "text/csv; charset=utf-8",
+    # Sent as text (BOM included), not as a binary type: API Gateway would otherwise demand a matching Accept.
+    return Response(body=body.decode("utf-8"), status_code=200, headers={"Content-Type": "text/csv; charset=utf-8",
                                                          "Content-Disposition": f'attachment; filename="{name}"'})
 
 
