@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from app import app
-from chalicelib.system.openapi import _summary, _public_api
+from chalicelib.system.openapi import _public_api, _summary
 from tests.conftest import ADMIN_TOKEN
 from tests.footfall.conftest import Footfall, records, utc
 
