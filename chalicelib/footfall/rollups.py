@@ -143,3 +143,29 @@ def read_hours(zone: str, start: datetime, end: datetime) -> dict[datetime, Valu
         if "LastEvaluatedKey" not in page:
             return hours
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _batch_put(table: str, items: list[dict[str, Any]]) -> None:
+    client = _client()
+    for i in range(0, len(items), 25):
+        pending: dict[str, Any] = {table: [{"PutRequest": {"Item": item}} for item in items[i:i + 25]]}
+        while pending:
+            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+
+def load_fresh(zone: str, sensor_id: str, readings: list[Reading]) -> None:
+    """Bulk load for zone-hours that hold nothing yet (the demo month of `make run`): whole items in batches of
+    25 instead of one update per hour. It overwrites those items, so it is never used for live ingestion."""
+    write_measurements(sensor_id, zone, readings, "sensor")
+    hours: dict[datetime, dict[str, Any]] = {}
+    for r in readings:
+        item = hours.setdefault(r.hour, {"zone": {"S": zone}, "hour": {"S": hour_key(r.hour)}, "v": {"N": "1"}})
+        item[f"{PART_PREFIX}{sensor_id}:{r.start.minute:02d}"] = {
+            "L": [_num(x) for x in [*r.values(), r.interval_minutes]]}
+    days: dict[str, dict[str, Any]] = {}
+    for hour, item in hours.items():
+        utc = hour.astimezone(UTC)
+        day = days.setdefault(utc.strftime("%Y-%m-%d"), {"zone": {"S": zone}, "day": {"S": utc.strftime("%Y-%m-%d")}})
+        day[f"h{utc.hour:02d}"] = {"L": [_num(x) for x in [*_sum_parts(item), 1]]}
+    _batch_put(HourlyCount.Meta.table_name, list(hours.values()))
+    _batch_put(DailyCount.Meta.table_name, list(days.values()))

@@ -46,9 +46,9 @@ def create_zone(name: str, zone_id: str | None = None, lat: float | None = None,
     return zone
 
 
-def ensure_zone(zone_id: str, name: str) -> Zone:
+def ensure_zone(zone_id: str, name: str, lat: float | None = None, lon: float | None = None) -> Zone:
     try:
-        return create_zone(name, zone_id)
+        return create_zone(name, zone_id, lat, lon)
     except Exception as err:
         if getattr(err, "code", None) == "zone_exists":
             return Zone.get(zone_id)
