@@ -6,7 +6,7 @@ How the rollups stay exact (see docs/footfall.md):
 - `HourlyCount` (zone, UTC hour) holds one attribute per sensor and interval ("p:<sensor_id>:<minute>"), set with
   SET, never ADD: two sensors of one zone writing the same hour touch different attributes of one item (atomic
   per item), a re-sent record overwrites its own attribute. `v` counts the updates of the item.
-- `DailyCount` (zone, UTC day) holds the 24 hour totals of the zone as "hHH" = [count, ltr, rtl, adult, child, v];
+- `DailyCount` (zone, UTC day) holds the 24 hour totals of the zone as "hHH" = "v|count|ltr|rtl|adult|child";
   it is what every dashboard reads (a year is 365 small items: one Query). A total is only written when its `v` is
   newer than the stored one, so concurrent writers can never put an older total over a newer one.
 """

@@ -79,16 +79,27 @@ def update_hour(zone: str, sensor_id: str, hour: datetime, readings: list[Readin
     return _sum_parts(item), int(item["v"]["N"])
 
 
+def day_cell(totals: Values, version: int) -> dict[str, Any]:
+    """An hour total inside a zone-day item: "<version, 10 digits>|count|ltr|rtl|adult|child" ('' = no value).
+    One string per hour keeps the item small (a year is ~365 x 0.6 KB), and the zero-padded version in front
+    makes "is the stored total older?" a plain string comparison in a condition expression."""
+    return {"S": "|".join([f"{version:010d}", *("" if v is None else str(v) for v in totals)])}
+
+
+def parse_day_cell(text: str) -> Values:
+    return tuple(int(v) if v else None for v in text.split("|")[1:1 + len(FIELDS)])
+
+
 def _day_update(zone: str, day: str, hours: dict[int, tuple[Values, int]]) -> None:
     names: dict[str, str] = {}
     values: dict[str, Any] = {}
     sets, conditions = [], []
     for h, (totals, version) in sorted(hours.items()):
         names[f"#h{h}"] = f"h{h:02d}"
-        values[f":h{h}"] = {"L": [_num(x) for x in [*totals, version]]}
-        values[f":v{h}"] = {"N": str(version)}
+        values[f":h{h}"] = day_cell(totals, version)
+        values[f":v{h}"] = {"S": f"{version:010d}"}
         sets.append(f"#h{h} = :h{h}")
-        conditions.append(f"(attribute_not_exists(#h{h}) OR #h{h}[5] < :v{h})")
+        conditions.append(f"(attribute_not_exists(#h{h}) OR #h{h} < :v{h})")
     _client().update_item(
         TableName=DailyCount.Meta.table_name, Key={"zone": {"S": zone}, "day": {"S": day}},
         UpdateExpression=f"SET {', '.join(sets)}", ConditionExpression=" AND ".join(conditions),
@@ -138,14 +149,13 @@ def read_hours(zone: str, start: datetime, end: datetime) -> dict[datetime, Valu
                     continue
                 hour = day.replace(hour=int(name[1:]))
                 if first <= hour < last:
-                    cells = value["L"]
-                    hours[hour] = tuple(_int(c) for c in cells[: len(FIELDS)])
+                    hours[hour] = parse_day_cell(value["S"])
         if "LastEvaluatedKey" not in page:
             return hours
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def _batch_put(table: str, items: list[dict[str, Any]]) -> None:
+def batch_put(table: str, items: list[dict[str, Any]]) -> None:
     client = _client()
     for i in range(0, len(items), 25):
         pending: dict[str, Any] = {table: [{"PutRequest": {"Item": item}} for item in items[i:i + 25]]}
@@ -153,10 +163,8 @@ def _batch_put(table: str, items: list[dict[str, Any]]) -> None:
             pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
 
 
-def load_fresh(zone: str, sensor_id: str, readings: list[Reading]) -> None:
-    """Bulk load for zone-hours that hold nothing yet (the demo month of `make run`): whole items in batches of
-    25 instead of one update per hour. It overwrites those items, so it is never used for live ingestion."""
-    write_measurements(sensor_id, zone, readings, "sensor")
+def fresh_items(zone: str, sensor_id: str, readings: list[Reading]) -> tuple[list[dict], list[dict]]:
+    """Whole zone-hour and zone-day items for readings of one sensor into hours that hold nothing yet."""
     hours: dict[datetime, dict[str, Any]] = {}
     for r in readings:
         item = hours.setdefault(r.hour, {"zone": {"S": zone}, "hour": {"S": hour_key(r.hour)}, "v": {"N": "1"}})
@@ -166,6 +174,14 @@ def load_fresh(zone: str, sensor_id: str, readings: list[Reading]) -> None:
     for hour, item in hours.items():
         utc = hour.astimezone(UTC)
         day = days.setdefault(utc.strftime("%Y-%m-%d"), {"zone": {"S": zone}, "day": {"S": utc.strftime("%Y-%m-%d")}})
-        day[f"h{utc.hour:02d}"] = {"L": [_num(x) for x in [*_sum_parts(item), 1]]}
-    _batch_put(HourlyCount.Meta.table_name, list(hours.values()))
-    _batch_put(DailyCount.Meta.table_name, list(days.values()))
+        day[f"h{utc.hour:02d}"] = day_cell(_sum_parts(item), 1)
+    return list(hours.values()), list(days.values())
+
+
+def load_fresh(zone: str, sensor_id: str, readings: list[Reading]) -> None:
+    """Bulk load for zone-hours that hold nothing yet (the demo month of `make run`): whole items in batches of
+    25 instead of one update per hour. It overwrites those items, so it is never used for live ingestion."""
+    write_measurements(sensor_id, zone, readings, "sensor")
+    hour_items, day_items = fresh_items(zone, sensor_id, readings)
+    batch_put(HourlyCount.Meta.table_name, hour_items)
+    batch_put(DailyCount.Meta.table_name, day_items)
