@@ -80,6 +80,14 @@ def _measure(env_url: str) -> dict[str, Any]:
 
     # 1,000 fifteen-minute records of one sensor: 250 hours, about ten days.
     batch = _records(datetime(2026, 1, 5, tzinfo=UTC), 1000)
+    from chalicelib.footfall.readings import parse_record
+
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    for _ in range(20):
+        for record in batch:
+            parse_record(record, now)
+    out["validation_records_per_second"] = round(20_000 / (time.perf_counter() - started))
     counter.reset()
     started = time.perf_counter()
     result = record_counts(sensor.sensor_id, zone, batch)
