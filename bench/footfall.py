@@ -7,22 +7,10 @@ botocore's `before-call` event hooks on the clients PynamoDB uses.
 from __future__ import annotations
 
 import json
-import logging
-import os
-import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-ENV = {
-    "MARKTPLATZ_MODE": "local",
-    "MARKTPLATZ_TABLE_PREFIX": "bench-footfall-",
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "AWS_DEFAULT_REGION": "eu-central-1",
-    "AWS_REGION": "eu-central-1",
-}
 
 
 class RequestCounter:
@@ -63,7 +51,7 @@ def _records(start: datetime, n: int, minutes: int = 15) -> list[dict[str, Any]]
              "count": 20 + (i * 7) % 50, "ltr_count": 10, "rtl_count": 10 + (i * 7) % 50} for i in range(n)]
 
 
-def _measure(env_url: str) -> dict[str, Any]:
+def _measure() -> dict[str, Any]:
     from chalice.test import Client
 
     from app import app
@@ -143,35 +131,10 @@ def _measure(env_url: str) -> dict[str, Any]:
 
 
 def run() -> dict[str, Any]:
-    saved = dict(os.environ)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    try:
-        os.environ.update(ENV)
-        os.environ["MARKTPLATZ_DATA_DIR"] = tempfile.mkdtemp(prefix="bench-footfall-")
-        from devstack.aws_server import start_in_thread
+    from bench.common import local_aws
 
-        server, url = start_in_thread()
-        os.environ["MARKTPLATZ_DYNAMODB_ENDPOINT"] = url
-        os.environ["MARKTPLATZ_AWS_ENDPOINT"] = url
-        from chalicelib.core import auth, aws, settings
-
-        settings.reset()
-        aws.reset()
-        auth.forget()
-        from chalicelib.store.tables import create_all
-
-        create_all()
-        try:
-            return _measure(url)
-        finally:
-            server.shutdown()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        from chalicelib.core import aws, settings
-
-        settings.reset()
-        aws.reset()
+    local_aws()
+    return _measure()
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from chalicelib.core.clock import BERLIN
+from chalicelib.core.clock import berlin
 
 GERMAN, FLATTENED = "hystreet_de", "flattened"
 _TIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?)\s*(Z|[+-]\d{2}:?\d{2})?$")
@@ -123,8 +123,8 @@ class _Clock:
                 return None
         fold = 1 if naive in self.seen[location] else 0
         self.seen[location].add(naive)
-        aware = naive.replace(tzinfo=BERLIN, fold=fold)
-        if aware.astimezone(UTC).astimezone(BERLIN).replace(tzinfo=None) != naive:
+        aware = naive.replace(tzinfo=berlin(), fold=fold)
+        if aware.astimezone(UTC).astimezone(berlin()).replace(tzinfo=None) != naive:
             return None  # 02:30 on the March switch day does not exist
         return aware.astimezone(UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.core.clock import BERLIN
+from chalicelib.core.clock import berlin
 from chalicelib.footfall import rollups, sources
 from chalicelib.footfall.events import event_view, events_between
 from chalicelib.footfall.timeseries import (
@@ -33,7 +33,7 @@ def _shifted_labels(b: Buckets, days: int) -> list[str | None]:
     for i, start in enumerate(b.starts):
         if b.resolution == "hour":
             window = shifted_window(b, i, days)
-            labels.append(window[0].astimezone(BERLIN).isoformat() if window else None)
+            labels.append(window[0].astimezone(berlin()).isoformat() if window else None)
         else:
             labels.append(local_midnight(start.date() - timedelta(days=days)).isoformat())
     return labels
@@ -115,7 +115,7 @@ def footfall_stats(zone_ids: list[str], start: datetime, end: datetime, resoluti
         "resolution": resolution,
         "timezone": "Europe/Berlin",
         "from": b.starts[0].isoformat(),
-        "to": b.end.astimezone(BERLIN).isoformat(),
+        "to": b.end.astimezone(berlin()).isoformat(),
         "buckets": [s.isoformat() for s in b.starts],
         "zones": zones_out,
         "events": sorted(events.values(), key=lambda e: (e["starts_at"], e["event_id"])),
@@ -130,5 +130,5 @@ def heatmap_stats(zone_ids: list[str], start: datetime, end: datetime) -> dict[s
         hours = HourSeries(rollups.read_hours(zone_id, b.start, b.end))
         values, samples = heatmap(hours, b.start, b.end)
         out.append({"zone": zone_id, "name": known[zone_id].name, "values": values, "samples": samples})
-    return {"timezone": "Europe/Berlin", "from": b.starts[0].isoformat(), "to": b.end.astimezone(BERLIN).isoformat(),
+    return {"timezone": "Europe/Berlin", "from": b.starts[0].isoformat(), "to": b.end.astimezone(berlin()).isoformat(),
             "weekdays": list(WEEKDAYS), "hours": list(range(24)), "zones": out}

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from chalicelib.core.clock import BERLIN
+from chalicelib.core.clock import berlin
 
 RESOLUTIONS = ("hour", "day", "week", "month")
 FIELDS = ("count", "ltr_count", "rtl_count", "adult_count", "child_count")
@@ -32,7 +32,7 @@ class RangeError(ValueError):
 
 def local_midnight(day: date) -> datetime:
     # Midnight exists on every day in Berlin (the switches happen at 02:00/03:00), so no fold question arises.
-    return datetime(day.year, day.month, day.day, tzinfo=BERLIN)
+    return datetime(day.year, day.month, day.day, tzinfo=berlin())
 
 
 def parse_bound(value: str, *, end: bool) -> datetime:
@@ -50,15 +50,15 @@ def parse_bound(value: str, *, end: bool) -> datetime:
     except ValueError:
         raise RangeError(f"'{value}' is neither YYYY-MM-DD nor an ISO 8601 time") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=BERLIN)
+        parsed = parsed.replace(tzinfo=berlin())
     return parsed.astimezone(UTC)
 
 
 def floor_local(instant: datetime, resolution: str) -> datetime:
     """The start of the bucket holding `instant`, in Berlin time."""
     if resolution == "hour":
-        return instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0).astimezone(BERLIN)
-    local = instant.astimezone(BERLIN).date()
+        return instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0).astimezone(berlin())
+    local = instant.astimezone(berlin()).date()
     if resolution == "week":
         local -= timedelta(days=local.weekday())
     elif resolution == "month":
@@ -68,8 +68,8 @@ def floor_local(instant: datetime, resolution: str) -> datetime:
 
 def next_start(start: datetime, resolution: str) -> datetime:
     if resolution == "hour":
-        return (start.astimezone(UTC) + HOUR).astimezone(BERLIN)
-    day = start.astimezone(BERLIN).date()
+        return (start.astimezone(UTC) + HOUR).astimezone(berlin())
+    day = start.astimezone(berlin()).date()
     if resolution == "day":
         return local_midnight(day + timedelta(days=1))
     if resolution == "week":
@@ -119,12 +119,12 @@ def shifted_window(bucket: Buckets, i: int, days: int) -> tuple[datetime, dateti
     start = bucket.starts[i]
     if bucket.resolution == "hour":
         naive = start.replace(tzinfo=None) - timedelta(days=days)
-        moved = naive.replace(tzinfo=BERLIN, fold=start.fold)
+        moved = naive.replace(tzinfo=berlin(), fold=start.fold)
         moved_utc = moved.astimezone(UTC)
-        if moved_utc.astimezone(BERLIN).replace(tzinfo=None) != naive:
+        if moved_utc.astimezone(berlin()).replace(tzinfo=None) != naive:
             return None
         return moved_utc, moved_utc + HOUR
-    end = bucket.bounds[i + 1].astimezone(BERLIN)
+    end = bucket.bounds[i + 1].astimezone(berlin())
     back = timedelta(days=days)
     return (local_midnight(start.date() - back).astimezone(UTC), local_midnight(end.date() - back).astimezone(UTC))
 
@@ -196,7 +196,7 @@ def heatmap(hours: HourSeries, start: datetime, end: datetime) -> tuple[list[lis
     for key, row in zip(hours.keys[lo:hi], hours.values[lo:hi], strict=True):
         if row[0] is None:
             continue
-        local = key.astimezone(BERLIN)
+        local = key.astimezone(berlin())
         sums[local.weekday()][local.hour] += row[0]
         samples[local.weekday()][local.hour] += 1
     averages = [[round(sums[d][h] / samples[d][h], 1) if samples[d][h] else None for h in range(24)]
