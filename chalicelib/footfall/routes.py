@@ -176,8 +176,9 @@ def list_events():
     auth.require(request, ADMIN, MARKETING)
     start, end = _range(request, default_days=90)
     found: dict[str, Any] = {}
-    zones.require_zones(_zone_ids(request))
-    for zone_id in _zone_ids(request):
+    zone_ids = _zone_ids(request)
+    zones.require_zones(zone_ids)
+    for zone_id in zone_ids:
         for event in events.events_between(zone_id, start, end):
             found.setdefault(event.event_id, events.event_view(event))
     return json_response({"events": sorted(found.values(), key=lambda e: (e["starts_at"], e["event_id"]))})
