@@ -14,7 +14,7 @@ from chalicelib.core.auth import ADMIN, MARKETING, SENSOR
 from chalicelib.core.errors import bad_request
 from chalicelib.core.http import json_body, json_response, query_param
 from chalicelib.core.validate import choice, email, text, timestamp
-from chalicelib.footfall import csv_export, events, importing, marketing, stats, zones
+from chalicelib.footfall import events, marketing, stats, zones
 from chalicelib.footfall.ingest import MAX_RECORDS, record_counts
 from chalicelib.footfall.models import SENSOR_KINDS
 from chalicelib.footfall.timeseries import RESOLUTIONS, RangeError, parse_bound
@@ -127,6 +127,8 @@ def import_footfall():
         data = data.encode("utf-8")
     if not data.strip():
         raise bad_request("invalid_request", "Send the CSV file as the request body.")
+    from chalicelib.footfall import importing  # the CSV parser stays off the cold-start path
+
     answer = importing.import_csv(data, zone=query_param(request, "zone"), sensor_id=query_param(request, "sensor"))
     return json_response(answer)
 
@@ -191,7 +193,10 @@ def _wants_csv(request: Any) -> bool:
     return fmt == "csv"
 
 
-def _csv(body: bytes, name: str) -> Response:
+def _csv(render: str, answer: dict[str, Any], name: str) -> Response:
+    from chalicelib.footfall import csv_export  # only exports pay for the csv module
+
+    body: bytes = getattr(csv_export, render)(answer)
     # Sent as text (BOM included), not as a binary type: API Gateway would otherwise demand a matching Accept.
     return Response(body=body.decode("utf-8"), status_code=200, headers={"Content-Type": "text/csv; charset=utf-8",
                                                          "Content-Disposition": f'attachment; filename="{name}"'})
@@ -217,7 +222,7 @@ def footfall_stats():
     start, end = _range(request)
     answer = _stats_call(stats.footfall_stats, _zone_ids(request), start, end, resolution)
     if as_csv:
-        return _csv(csv_export.footfall_csv(answer), f"passanten-{resolution}.csv")
+        return _csv("footfall_csv", answer, f"passanten-{resolution}.csv")
     return json_response(answer)
 
 
@@ -230,7 +235,7 @@ def heatmap_stats():
     start, end = _range(request, default_days=28)
     answer = _stats_call(stats.heatmap_stats, _zone_ids(request), start, end)
     if as_csv:
-        return _csv(csv_export.heatmap_csv(answer), "passanten-heatmap.csv")
+        return _csv("heatmap_csv", answer, "passanten-heatmap.csv")
     return json_response(answer)
 
 
