@@ -174,7 +174,8 @@ def _layout(headers: list[str], raw_headers: list[str]) -> _Layout:
                        ltr_label=raw_headers[ltr].strip()[prefix:] if ltr is not None else None,
                        rtl_label=raw_headers[rtl].strip()[prefix:] if rtl is not None else None)
     if "timestamp" in headers and "pedestrians_count" in headers:
-        return _Layout(FLATTENED, location=col("location_id", "location_name") or -1,
+        location = col("location_id", "location_name")
+        return _Layout(FLATTENED, location=-1 if location is None else location,
                        time=headers.index("timestamp"), count=headers.index("pedestrians_count"),
                        name=col("location_name"), ltr=col("ltr_pedestrians_count"),
                        rtl=col("rtl_pedestrians_count"),
@@ -211,7 +212,7 @@ def _aligned(row: list[str], lay: _Layout) -> tuple[int | None, ...]:
         plain = None
     if plain is not None and (_adds_up(plain) or lay.weather is None):
         return plain
-    if lay.weather is not None:
+    if lay.format == GERMAN and lay.weather is not None:  # the count itself sits before the weather: unshifted
         cut = lay.weather + 1
         if cut < len(row) and row[cut].strip() == "":
             try:

@@ -73,3 +73,11 @@ def test_unknown_layout_is_refused() -> None:
         hystreet_csv.parse(b"a;b;c\n1;2;3\n")
     with pytest.raises(hystreet_csv.FormatError):
         hystreet_csv.parse(b"")
+
+
+def test_flattened_with_location_first_and_semicolons() -> None:
+    text = ("location_id;timestamp;pedestrians_count;ltr_pedestrians_count;rtl_pedestrians_count\n"
+            "7;2026-05-04T10:00:00+02:00;9;4;5\n")
+    parsed = hystreet_csv.parse(text.encode("utf-8"))
+    assert [(r.location, r.start, r.count, r.rtl_count) for r in parsed.locations["7"].rows] == [
+        ("7", utc(2026, 5, 4, 8), 9, 5)]
