@@ -26,7 +26,8 @@ def _sensor_for(location: hystreet_csv.Location, zone: str | None, sensor_id: st
     return sensor
 
 
-def import_csv(data: bytes, zone: str | None = None, sensor_id: str | None = None) -> dict[str, Any]:
+def import_csv(data: bytes, zone: str | None = None, sensor_id: str | None = None,
+               max_rows: int | None = None) -> dict[str, Any]:
     """Import every location of the file: into `sensor_id` (one location only), or into the sensor of `zone`
     that earlier imports created for that location (created now if missing). Re-importing a file changes
     nothing: records replace records."""
@@ -39,6 +40,11 @@ def import_csv(data: bytes, zone: str | None = None, sensor_id: str | None = Non
         raise bad_request("unknown_format", str(err)) from None
     except UnicodeDecodeError:
         raise bad_request("unknown_format", "The file's BOM says UTF-8 but the bytes are not.") from None
+    rows = sum(len(loc.rows) for loc in parsed.locations.values())
+    if max_rows is not None and rows > max_rows:
+        # each hour is one write per zone-hour: a year of a location would outlast an API Gateway request
+        raise bad_request("too_many_rows", f"The file holds {rows} hourly rows; at most {max_rows} per request. "
+                          "Split it, or use the admin command (python -m chalicelib.footfall.import_command).")
     if sensor_id and len(parsed.locations) > 1:
         raise unprocessable("several_locations", "The file holds several locations; import it into a zone instead.")
     if zone:

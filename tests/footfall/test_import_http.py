@@ -79,3 +79,13 @@ def test_admin_command_imports_files(ff: Footfall, capsys: pytest.CaptureFixture
     assert ff.series(zone, "2026-05-04", "2026-05-04") == [30 + 15 + 44]
     assert import_command.main([str(SAMPLES / "flattened_utf8.csv"), "--zone", "nowhere"]) == 1
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "unknown_zone"
+
+
+def test_http_import_refuses_files_too_big_for_one_request(ff: Footfall) -> None:
+    zone = ff.zone()
+    hours = [f"2025-01-{1 + h // 24:02d}T{h % 24:02d}:00:00Z" for h in range(24 * 31)]  # January, 744 hours
+    rows = [f"{t},{location},5" for location in (1, 2, 3) for t in hours]  # 2,232 rows in all
+    data = "\n".join(["timestamp,location_id,pedestrians_count", *rows]).encode()
+    answer = _import(ff, f"zone={zone}", data, expect=400)
+    assert answer["error"]["code"] == "too_many_rows" and "import_command" in answer["error"]["message"]
+    assert ff.series(zone, "2025-01-01", "2025-01-01") == [None]  # nothing half-written
