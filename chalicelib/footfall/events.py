@@ -25,6 +25,9 @@ def event_view(event: Event) -> dict[str, Any]:
 
 def record_event(name: str, starts_at: datetime, ends_at: datetime, zones: list[str],
                  actor: Principal) -> Event:
+    for field, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if not 2000 <= value.year <= 2100:
+            raise bad_request("invalid_request", f"'{field}' must lie between 2000 and 2100.", field=field)
     if ends_at <= starts_at:
         raise bad_request("invalid_request", "'ends_at' must lie after 'starts_at'.", field="ends_at")
     unique = list(dict.fromkeys(zones))

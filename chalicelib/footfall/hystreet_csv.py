@@ -107,10 +107,12 @@ class _Clock:
             day, time, offset = m.groups()
             try:
                 parsed = datetime.fromisoformat(f"{day}T{time}{_offset(offset)}")
-            except ValueError:
+                if not 2000 <= parsed.year <= 2100:
+                    return None
+                if parsed.tzinfo is not None:
+                    return parsed.astimezone(UTC)
+            except (ValueError, OverflowError):
                 return None
-            if parsed.tzinfo is not None:
-                return parsed.astimezone(UTC)
             naive = parsed
         else:
             g = _GERMAN_TIME_RE.match(value)
@@ -120,6 +122,8 @@ class _Clock:
             try:
                 naive = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0))
             except ValueError:
+                return None
+            if not 2000 <= naive.year <= 2100:
                 return None
         fold = 1 if naive in self.seen[location] else 0
         self.seen[location].add(naive)

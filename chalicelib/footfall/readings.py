@@ -10,6 +10,7 @@ INTERVALS = (5, 15, 60)
 OPTIONAL_COUNTS = ("ltr_count", "rtl_count", "adult_count", "child_count")
 MAX_COUNT = 1_000_000  # people per interval past one counter: anything above is a broken device
 CLOCK_SKEW = timedelta(minutes=2)  # sensor clocks drift; an interval starting this far ahead is still "now"
+MIN_YEAR, MAX_YEAR = 2000, 2100  # outside: a broken clock, not a measurement
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,11 @@ def parse_instant(value: Any) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None or not MIN_YEAR <= parsed.year <= MAX_YEAR:
+            return None
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        return None
-    return parsed.astimezone(UTC)
 
 
 def parse_record(record: Any, now: datetime) -> tuple[Reading | None, list[str]]:

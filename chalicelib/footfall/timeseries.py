@@ -22,6 +22,7 @@ SUPPRESS_BELOW = 10
 WEEK_DAYS, YEAR_DAYS = 7, 364  # 364 = 52 weeks: the same weekday a year earlier
 MAX_BUCKETS = {"hour": 24 * 93, "day": 3 * 366, "week": 3 * 53, "month": 36}
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 Values = tuple[int | None, ...]  # one value per FIELDS entry
 
@@ -39,16 +40,18 @@ def parse_bound(value: str, *, end: bool) -> datetime:
     """A range bound as UTC. A bare date is a Berlin calendar day, inclusive at both ends; a time without an
     offset is Berlin wall-clock time."""
     value = value.strip()
-    if DATE_RE.match(value):
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            raise RangeError(f"'{value}' is not a calendar date") from None
-        return local_midnight(day + timedelta(days=1) if end else day).astimezone(UTC)
     try:
+        if DATE_RE.match(value):
+            day = date.fromisoformat(value)
+            if not MIN_YEAR <= day.year <= MAX_YEAR:
+                raise ValueError(value)
+            return local_midnight(day + timedelta(days=1) if end else day).astimezone(UTC)
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise RangeError(f"'{value}' is neither YYYY-MM-DD nor an ISO 8601 time") from None
+        if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+            raise ValueError(value)
+    except (ValueError, OverflowError):
+        raise RangeError(f"'{value[:40]}' is neither a date (YYYY-MM-DD) nor an ISO 8601 time between "
+                         f"{MIN_YEAR} and {MAX_YEAR}") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=berlin())
     return parsed.astimezone(UTC)

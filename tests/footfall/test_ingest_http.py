@@ -126,3 +126,17 @@ def test_rollups_across_midnight_and_both_dst_switches(ff: Footfall) -> None:
     # midnight: the quarter hours 23:45 and 00:00 Berlin land on different days
     assert ff.series(zone, "2026-03-27T23:00:00+01:00", "2026-03-28T01:00:00+01:00", "hour") == [4, 4]
     assert ff.series(zone, "2026-03-27", "2026-03-27", "week") == [96 + 96 + 92]  # Mon 23 - Sun 29 March
+
+
+def test_absurd_dates_are_clean_refusals_not_500s(ff: Footfall) -> None:
+    zone = ff.zone()
+    key = ff.sensor(zone)["ingest_key"]
+    answer = ff.ingest(key, [{"timestamp": "0001-01-01T00:00:00+05:00", "interval_minutes": 60, "count": 1},
+                             {"timestamp": "1970-01-01T00:00:00Z", "interval_minutes": 60, "count": 1}])
+    assert answer["accepted"] == 0 and len(answer["refused"]) == 2
+    for query in ("from=0001-01-01", "to=9999-12-31", "from=0001-01-01T00:00:00%2B05:00"):
+        assert ff.api.json("GET", f"/api/v1/stats/footfall?zone={zone}&{query}", token=ff.marketing(),
+                           expect=400)["error"]["code"] == "invalid_range"
+    ff.api.json("POST", "/api/v1/events", {"name": "x", "starts_at": "0001-01-01T00:00:00+05:00",
+                                           "ends_at": "2026-01-01T00:00:00Z", "zones": [zone]}, ff.marketing(),
+                expect=400)
