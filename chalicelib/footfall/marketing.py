@@ -41,6 +41,8 @@ def list_marketing_users() -> list[MarketingUser]:
 
 
 def disable_marketing_user(user_id: str) -> MarketingUser:
+    if not user_id.startswith("mkt_") or len(user_id) > 60:
+        raise not_found("No such marketing user.")
     try:
         user = MarketingUser.get(user_id, consistent_read=True)
     except DoesNotExist:

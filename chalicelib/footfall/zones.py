@@ -15,6 +15,7 @@ from chalicelib.store.models import Credential
 from chalicelib.vouchers.issuing import transaction
 
 ZONE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+SENSOR_ID_RE = re.compile(r"^sen_[a-z2-7]{1,40}$")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
@@ -68,10 +69,12 @@ def list_zones() -> list[Zone]:
 
 def require_zones(zone_ids: list[str]) -> dict[str, Zone]:
     """The named zones (one BatchGetItem), or 422 naming the unknown ones."""
-    found = {z.zone_id: z for z in Zone.batch_get(list(dict.fromkeys(zone_ids)))}
+    wellformed = [z for z in dict.fromkeys(zone_ids) if ZONE_ID_RE.match(z)]  # never send junk keys to DynamoDB
+    found = {z.zone_id: z for z in Zone.batch_get(wellformed)} if wellformed else {}
     unknown = [z for z in zone_ids if z not in found]
     if unknown:
-        raise unprocessable("unknown_zone", f"Unknown zone(s): {', '.join(unknown)}.", zones=unknown)
+        shown = [z[:40] for z in unknown[:10]]
+        raise unprocessable("unknown_zone", f"Unknown zone(s): {', '.join(shown)}.", zones=shown)
     return found
 
 
@@ -95,6 +98,8 @@ def register_sensor(name: str, zone: str, kind: str, ltr_label: str | None = Non
 
 
 def get_sensor(sensor_id: str) -> Sensor:
+    if not SENSOR_ID_RE.match(sensor_id):
+        raise not_found("No such sensor.")
     try:
         return Sensor.get(sensor_id, consistent_read=True)
     except DoesNotExist:

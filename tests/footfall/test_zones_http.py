@@ -36,3 +36,15 @@ def test_sensor_registration_validates_and_never_shows_the_key_again(ff: Footfal
     listed = api.json("GET", f"/api/v1/sensors?zone={zone}", token=ADMIN_TOKEN, expect=200)["sensors"]
     assert [s["sensor_id"] for s in listed] == [sensor["sensor_id"]] and "ingest_key" not in listed[0]
     assert api.json("POST", "/api/v1/sensors/sen_unknown/disable", token=ADMIN_TOKEN, expect=404)
+
+
+def test_junk_ids_are_clean_404_and_422(ff: Footfall) -> None:
+    api, junk = ff.api, "x" * 3000
+    assert api.json("POST", f"/api/v1/sensors/{junk}/disable", token=ADMIN_TOKEN, expect=404)
+    assert api.json("POST", f"/api/v1/marketing-users/{junk}/disable", token=ADMIN_TOKEN, expect=404)
+    assert api.json("GET", f"/api/v1/stats/footfall?zone={junk}", token=ADMIN_TOKEN,
+                    expect=422)["error"]["code"] == "unknown_zone"
+    response = api.call("POST", f"/api/v1/footfall/import?sensor={junk}", token=ADMIN_TOKEN,
+                        raw=b"timestamp,location_id,pedestrians_count\n2025-01-01T00:00:00Z,1,5\n",
+                        headers={"Content-Type": "text/csv"})
+    assert response.status_code == 404
