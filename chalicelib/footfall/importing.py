@@ -19,7 +19,8 @@ def _sensor_for(location: hystreet_csv.Location, zone: str | None, sensor_id: st
     ref = f"hystreet:{location.location}"
     if ref in known:
         return known[ref]
-    assert zone is not None
+    if zone is None:  # import_csv checked that one of the two is named
+        raise bad_request("invalid_request", "Name the 'zone' the file's counts belong to.", field="zone")
     sensor, _ = zones.register_sensor(location.name[:100], zone, "laser", location.ltr_label, location.rtl_label,
                                       external_ref=ref)  # the ingest key is not needed for imports; rotate to get one
     known[ref] = sensor
