@@ -4,6 +4,7 @@ from chalice import Chalice, Rate
 
 from chalicelib.core.http import error_middleware
 from chalicelib.core.logs import request_logging
+from chalicelib.footfall.routes import bp as footfall_routes
 from chalicelib.payments.routes import bp as payment_routes
 from chalicelib.signing.routes import bp as signing_key_routes
 from chalicelib.system.routes import bp as system_routes
@@ -28,6 +29,7 @@ app.register_blueprint(payment_routes)
 app.register_blueprint(wlan_admin_routes)
 app.register_blueprint(wlan_routes)
 app.register_blueprint(wlan_jobs)
+app.register_blueprint(footfall_routes)
 
 
 @app.schedule(Rate(10, unit=Rate.MINUTES))

@@ -154,6 +154,15 @@ def _stripe_banner(stack: Stack) -> list[str]:
 BANNER_LINES: list = [_stripe_banner]
 
 
+def _footfall_banner(stack: Stack) -> list[str]:
+    from chalicelib.footfall.demo import banner_lines
+
+    return banner_lines(stack.demo)
+
+
+BANNER_LINES.append(_footfall_banner)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))

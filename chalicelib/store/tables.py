@@ -22,6 +22,13 @@ MODEL_PATHS: list[str] = [
     "chalicelib.wlan.models:DailyKey",
     "chalicelib.wlan.models:DeviceDay",
     "chalicelib.wlan.models:WlanHourlyCount",
+    "chalicelib.footfall.models:Zone",
+    "chalicelib.footfall.models:Sensor",
+    "chalicelib.footfall.models:Measurement",
+    "chalicelib.footfall.models:HourlyCount",
+    "chalicelib.footfall.models:DailyCount",
+    "chalicelib.footfall.models:Event",
+    "chalicelib.footfall.models:MarketingUser",
 ]
 
 
