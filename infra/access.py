@@ -30,12 +30,20 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     "wlan-sessions": [GET, PUT, UPDATE],
     "wlan-daily-keys": [GET, PUT, DELETE, SCAN],  # the hourly job destroys past days' keys
     "wlan-devices": [PUT, DELETE, SCAN],
-    "wlan-hourly": [UPDATE],  # counters; footfall adds QUERY when it reads them
+    "wlan-hourly": [UPDATE, QUERY],  # counters; footfall's stats read them per zone
+    # footfall
+    "footfall-zones": [PUT, SCAN, BATCH_GET],
+    "footfall-sensors": [GET, PUT, UPDATE, SCAN],
+    "footfall-measurements": [BATCH_WRITE],  # raw records; re-sent intervals overwrite
+    "footfall-hourly": [UPDATE, BATCH_WRITE],
+    "footfall-daily": [UPDATE, QUERY, BATCH_WRITE],
+    "footfall-events": [PUT, QUERY],
+    "footfall-marketing-users": [GET, PUT, UPDATE, SCAN],
 }
 
 # Table logical name -> index names the code queries (Query on `<table arn>/index/<name>`, nothing else).
 INDEX_QUERIES: dict[str, list[str]] = {
-    "ledger": ["by-retailer"],  # retailer history, settlement; footfall adds "by-zone" when it queries per zone
+    "ledger": ["by-retailer", "by-zone"],  # retailer history and settlement; redemptions per zone (footfall)
     "orders": ["by-payment-intent", "refund-due"],
     "wlan-grants": ["waiting"],
 }

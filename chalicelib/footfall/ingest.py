@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.core import clock
+from chalicelib.core import clock, metrics
 from chalicelib.footfall import rollups
 from chalicelib.footfall.readings import Reading, parse_record
 
@@ -58,4 +58,6 @@ def record_counts(sensor_id: str, zone: str, records: list[Any], source: str = "
         readings.append(reading)
     result.hours = store_readings(sensor_id, zone, readings, source)
     result.accepted = len(readings)
+    if readings:
+        metrics.records_ingested(len(readings))  # re-sent records count again: they were ingested (replaced)
     return result

@@ -48,3 +48,13 @@ def test_a_meraki_grant_is_counted_too(api: Any, client: Any, emitted: list) -> 
     action, fields = form_of(text(page))
     assert client.http.post(action, headers=FORM, body=urlencode(fields)).status_code == 303
     assert [doc["WlanGrants"] for doc in emitted if "WlanGrants" in doc] == [1]
+
+
+def test_ingested_footfall_records_are_counted(api: Any, emitted: list) -> None:
+    from tests.footfall.conftest import Footfall, records, utc
+
+    ff = Footfall(api)
+    key = ff.sensor(ff.zone())["ingest_key"]
+    batch = records(utc(2026, 5, 4, 8), 8) + [{"timestamp": "kaputt", "interval_minutes": 15, "count": 1}]
+    assert ff.ingest(key, batch)["accepted"] == 8
+    assert [doc["FootfallRecordsIngested"] for doc in emitted if "FootfallRecordsIngested" in doc] == [8]
