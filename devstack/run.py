@@ -75,9 +75,8 @@ class Stack:
         subprocess.run([sys.executable, "-m", "devstack.setup_data", "--seed" if self.seed else "--no-seed",
                         "--out", str(self.data_dir / "demo.json")], cwd=ROOT, env=self.env, check=True)
         self.demo = json.loads((self.data_dir / "demo.json").read_text()) if self.seed else None
-        chalice = str(Path(sys.executable).with_name("chalice"))
-        app = self._spawn("app", [chalice, "local", "--no-autoreload", "--stage", "local", "--host", "127.0.0.1",
-                                  "--port", str(self.app_port)])
+        app = self._spawn("app", [sys.executable, "-m", "devstack.app_server", "--stage", "local",
+                                  "--host", "127.0.0.1", "--port", str(self.app_port)])
         wait_http(f"{self.app_url}/healthz", proc=app)
         return self
 

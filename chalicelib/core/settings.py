@@ -119,12 +119,12 @@ def secret(name: str) -> Any:
 
 def admin_token() -> str:
     s = get()
-    if s.admin_token_env:
-        return s.admin_token_env
     if s.is_local:
-        return LOCAL_ADMIN_TOKEN
-    value = secret("admin-token")
-    token = value.get("token") if isinstance(value, dict) else value
+        return s.admin_token_env or LOCAL_ADMIN_TOKEN
+    token = s.admin_token_env
+    if not token:
+        value = secret("admin-token")
+        token = value.get("token") if isinstance(value, dict) else value
     if not token or token == LOCAL_ADMIN_TOKEN or len(token) < 24:
         raise ConfigurationError("production needs a real admin token (>= 24 characters) in Secrets Manager")
     return token

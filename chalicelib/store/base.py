@@ -29,6 +29,7 @@ class TableMeta(metaclass=_LazyMeta):
     logical_name = "unset"
     billing_mode = "PAY_PER_REQUEST"
     max_retry_attempts = 3
+    max_pool_connections = 50  # chalice local serves each connection on its own thread
     connect_timeout_seconds = 2
     read_timeout_seconds = 5
 

@@ -82,5 +82,13 @@ def issue_vouchers(amount_cents: int, quantity: int, *, campaign: str | None = N
     return [voucher for voucher, _ in pairs]
 
 
+_connections: dict[tuple[str, str | None], Connection] = {}
+
+
 def transaction() -> TransactWrite:
-    return TransactWrite(connection=Connection(region=Voucher.Meta.region, host=Voucher.Meta.host))
+    """A TransactWrite on a shared connection: a botocore client per call would cost more than the write itself."""
+    key = (Voucher.Meta.region, Voucher.Meta.host)
+    connection = _connections.get(key)
+    if connection is None:
+        connection = _connections.setdefault(key, Connection(region=key[0], host=key[1], max_pool_connections=50))
+    return TransactWrite(connection=connection)

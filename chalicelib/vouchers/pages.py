@@ -98,7 +98,7 @@ def _qr(token: str, kind: str) -> Response:
         return _not_found(pick_lang(bp.current_request))
     url = views.voucher_url(views.token_for(voucher))
     if kind == "svg":
-        return Response(body=qr_svg(url), headers={"Content-Type": "image/svg+xml", **PRIVATE})
+        return Response(body=qr_svg(url).decode("utf-8"), headers={"Content-Type": "image/svg+xml", **PRIVATE})
     return Response(body=qr_png(url), headers={"Content-Type": "image/png", **PRIVATE})
 
 

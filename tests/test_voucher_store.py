@@ -1,0 +1,132 @@
+"""Service-level tests against moto: the redemption transaction, idempotency, reversal, expiry, the invariant."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.core import auth, clock
+from chalicelib.core.errors import AppError
+from chalicelib.vouchers import issuing, lifecycle, retailers, views
+from chalicelib.vouchers.models import LedgerEntry, Voucher
+from chalicelib.vouchers.redemption import balance_hints, redeem, reverse_redemption
+from devstack.ddb_calls import count_dynamodb_calls
+
+pytestmark = pytest.mark.usefixtures("aws_server")
+
+
+def _shop() -> auth.Principal:
+    retailer, key = retailers.register_retailer("Laden", "Markt 1", "a@b.de", "markt")
+    return auth.Principal(role=auth.RETAILER, subject_id=retailer.retailer_id, key_hash=retailer.key_hash,
+                          zone="markt")
+
+
+def _invariant(voucher_id: str) -> int:
+    voucher = Voucher.get(voucher_id, consistent_read=True)
+    entries = list(LedgerEntry.query(voucher_id, consistent_read=True))
+    initial = sum(int(e.amount_cents) for e in entries if e.kind in ("issue", "reissue_in"))
+    reversals = sum(int(e.amount_cents) for e in entries if e.kind == "reversal")
+    spent = -sum(int(e.amount_cents) for e in entries if e.kind in ("redemption", "reissue_out"))
+    assert initial + reversals - spent == int(voucher.balance_cents) >= 0
+    return int(voucher.balance_cents)
+
+
+def test_redemption_is_one_transaction_without_a_read() -> None:
+    shop = _shop()
+    [voucher] = issuing.issue_vouchers(5000, 1)
+    token = views.token_for(voucher)
+    with count_dynamodb_calls() as calls:
+        status, answer = redeem(shop, token, 1200, uuid.uuid4().hex, expected_balance_cents=5000)
+    assert status == 201 and answer["balance_cents"] == 3800
+    assert calls == ["TransactWriteItems"]
+    # the next redemption in this process knows the balance from the last one: again exactly one call
+    with count_dynamodb_calls() as calls:
+        redeem(shop, token, 800, uuid.uuid4().hex)
+    assert calls == ["TransactWriteItems"]
+    assert _invariant(voucher.voucher_id) == 3000
+
+
+def test_without_any_hint_one_read_then_the_transaction() -> None:
+    shop = _shop()
+    [voucher] = issuing.issue_vouchers(5000, 1)
+    balance_hints.clear()
+    with count_dynamodb_calls() as calls:
+        redeem(shop, views.token_for(voucher), 100, uuid.uuid4().hex)
+    assert calls == ["GetItem", "TransactWriteItems"]
+
+
+def test_stale_hint_costs_one_failed_transaction_and_no_read() -> None:
+    shop = _shop()
+    [voucher] = issuing.issue_vouchers(5000, 1)
+    with count_dynamodb_calls() as calls:
+        status, answer = redeem(shop, views.token_for(voucher), 100, uuid.uuid4().hex, expected_balance_cents=1)
+    assert answer["balance_cents"] == 4900
+    assert calls == ["TransactWriteItems", "TransactWriteItems"]
+
+
+def test_refusals_write_nothing() -> None:
+    shop = _shop()
+    [voucher] = issuing.issue_vouchers(1000, 1)
+    token = views.token_for(voucher)
+    with pytest.raises(AppError) as err:
+        redeem(shop, token, 1001, "k-too-much")
+    assert err.value.code == "insufficient_balance" and err.value.details["balance_cents"] == 1000
+    lifecycle.block_voucher(voucher.voucher_id, "test")
+    with pytest.raises(AppError) as err:
+        redeem(shop, token, 10, "k-blocked")
+    assert err.value.code == "voucher_blocked"
+    kinds = [e.kind for e in LedgerEntry.query(voucher.voucher_id)]
+    assert kinds == ["issue", "block"]
+    assert _invariant(voucher.voucher_id) == 1000
+    # a refused request leaves no idempotency record: the same key may be used again once the problem is fixed
+    lifecycle.unblock_voucher(voucher.voucher_id)
+    assert redeem(shop, token, 10, "k-blocked")[1]["balance_cents"] == 990
+
+
+def test_expiry_is_enforced_by_the_condition() -> None:
+    shop = _shop()
+    [voucher] = issuing.issue_vouchers(1000, 1, expires_at=clock.now() + timedelta(days=1))
+    clock.shift(86400 + 5)
+    with pytest.raises(AppError) as err:
+        redeem(shop, views.token_for(voucher), 10, "k-exp", expected_balance_cents=1000)
+    assert err.value.code == "voucher_expired"
+    assert _invariant(voucher.voucher_id) == 1000
+
+
+def test_idempotent_retry_returns_the_stored_answer() -> None:
+    shop = _shop()
+    [voucher] = issuing.issue_vouchers(1000, 1)
+    token = views.token_for(voucher)
+    first = redeem(shop, token, 300, "same-key")
+    balance_hints.clear()
+    again = redeem(shop, token, 300, "same-key")
+    assert first == again
+    with pytest.raises(AppError) as err:
+        redeem(shop, token, 301, "same-key")
+    assert err.value.code == "idempotency_key_reused" and err.value.status == 422
+    assert _invariant(voucher.voucher_id) == 700
+
+
+def test_reversal_once_and_the_invariant() -> None:
+    shop = _shop()
+    [voucher] = issuing.issue_vouchers(1000, 1)
+    _, red = redeem(shop, views.token_for(voucher), 400, "k1")
+    status, rev = reverse_redemption(shop, red["redemption_id"])
+    assert status == 201 and rev["balance_cents"] == 1000
+    status, rev2 = reverse_redemption(shop, red["redemption_id"])
+    assert status == 200 and rev2["balance_cents"] == 1000
+    assert _invariant(voucher.voucher_id) == 1000
+    kinds = [e.kind for e in LedgerEntry.query(voucher.voucher_id)]
+    assert kinds.count("reversal") == 1
+
+
+def test_default_expiry_is_end_of_third_following_year() -> None:
+    from datetime import datetime
+
+    from chalicelib.vouchers.expiry import default_expiry
+
+    assert default_expiry(datetime(2026, 1, 1, 0, 30, tzinfo=clock.BERLIN)).isoformat() == "2029-12-31T23:59:59+01:00"
+    # 31 Dec 23:30 UTC is already 1 Jan in Billerbeck: the town's year counts
+    assert default_expiry(datetime.fromisoformat("2026-12-31T23:30:00+00:00")).year == 2030
