@@ -14,6 +14,7 @@ from chalicelib.core import settings
 from chalicelib.core.http import json_body, json_response
 from chalicelib.system.routes import STATIC_ROOT
 from chalicelib.web import stripe_local
+from chalicelib.web.dashboard_page import dashboard_page
 from chalicelib.web.layout import pick_lang
 from chalicelib.web.scanner_page import manifest, scanner_page
 from chalicelib.web.shop_page import shop_page
@@ -71,3 +72,9 @@ def local_stripe_authenticate(intent_id: str):
     status, answer = stripe_local.authenticate(intent_id, request.raw_body or b"",
                                                (request.query_params or {}).get("success") == "true")
     return json_response(answer, status, headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/dashboard", methods=["GET"])
+def marketing_dashboard():
+    """The marketing dashboard (HTML): footfall, comparisons, events, redemptions, WLAN, heatmap, CSV."""
+    return dashboard_page(pick_lang(bp.current_request))
