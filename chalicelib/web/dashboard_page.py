@@ -47,7 +47,7 @@ def dashboard_page(lang: str) -> Response:
 
   <section id="results" aria-labelledby="totals-h" hidden>
     <h2 id="totals-h">{t(lang, 'Summen', 'Totals')}</h2>
-    <div class="table-wrap"><table id="totals" class="totals"></table></div>
+    <div class="table-wrap" tabindex="0" role="region" aria-labelledby="totals-h"><table id="totals" class="totals"></table></div>
 
     <h2 id="chart-h">{t(lang, 'Passanten im Zeitverlauf', 'Footfall over time')}</h2>
     <p class="legend-note">{t(lang, 'Lücken in der Linie: keine Messwerte. Gestrichelt: gleicher Wochentag eine Woche bzw. 364 Tage früher. Farbige Bänder: Veranstaltungen.',

@@ -13,6 +13,17 @@ SHOTS = ROOT / "test-artifacts" / "screenshots"
 WIDTHS = {"phone": (360, 780), "laptop": (1280, 900)}
 
 
+# Elements sticking out of the viewport, skipping what sits inside a scrolling box (which is fine).
+WIDE_ELEMENTS = """() => [...document.querySelectorAll('body *')].filter(e => {
+    if (e.getBoundingClientRect().right <= document.documentElement.clientWidth + 1) return false;
+    for (let p = e.parentElement; p; p = p.parentElement) {
+        if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)) return false;
+    }
+    return true;
+}).slice(0, 8).map(e =>
+    `${e.tagName.toLowerCase()}#${e.id}.${e.className} right=${Math.round(e.getBoundingClientRect().right)}`)"""
+
+
 def axe_violations(page: Any) -> list[dict[str, Any]]:
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
@@ -43,7 +54,9 @@ def screenshots(page: Any, name: str) -> list[Path]:
         paths.append(path)
         assert_accessible(page, f"{name} at {width} px")
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 1, f"{name} scrolls sideways by {overflow} px at {width} px"
+        if overflow > 1:
+            culprits = page.evaluate(WIDE_ELEMENTS)
+            raise AssertionError(f"{name} scrolls sideways by {overflow} px at {width} px: {culprits}")
     if original:
         page.set_viewport_size(original)
     return paths

@@ -37,10 +37,11 @@ def test_buy_two_vouchers_with_a_test_card(page: Any, web: Any) -> None:
     page.wait_for_function("document.querySelectorAll('[data-testid=voucher]').length === 2", timeout=30000)
     assert "kunde@example.org" in _text(page, "#done-sent")
     cards = page.locator("[data-testid=voucher]")
+    page.wait_for_function("[...document.querySelectorAll('[data-testid=voucher] img')]"
+                           ".every(img => img.complete && img.naturalWidth > 0)")
     for i in range(2):
         card = cards.nth(i)
         assert "25,00 €" in _text(page, f"[data-testid=voucher] >> nth={i}")
-        assert card.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
         href = card.locator("a").get_attribute("href")
         token = href.split("/v/")[1].split("?")[0]
         balance = requests.get(f"{web.app_url}/api/v1/vouchers/balance", params={"token": token}, timeout=10).json()
@@ -55,12 +56,16 @@ def test_declined_card_shows_the_error_and_issues_nothing(page: Any, web: Any) -
     page.fill("#email", "abgelehnt@example.org")
     page.click("#to-payment")
     page.wait_for_selector("#payment-element input")
-    page.get_by_label("Kartennummer").fill("4000 0000 0000 0002")
+    page.get_by_label("Kartennummer").fill("4000 0000 0000 0341")  # attaches, then the charge is declined
     page.get_by_label("Gültig bis (MM/JJ)").fill("12/34")
     page.get_by_label("Prüfnummer (CVC)").fill("123")
     page.click("#pay-now")
     page.wait_for_function("document.getElementById('pay-error').textContent.length > 0")
     assert page.is_hidden("#done")
+    order = page.evaluate("JSON.parse(sessionStorage.getItem('mp.order'))")
+    status = requests.get(f"{web.app_url}/api/v1/orders/{order['id']}", headers={"X-Order-Secret": order["secret"]},
+                          timeout=10).json()
+    assert status["status"] != "paid" and status["vouchers"] == []
     assert_accessible(page, "shop payment declined")
 
 

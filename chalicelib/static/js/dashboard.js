@@ -13,7 +13,7 @@
       noData: 'keine Daten', of: 'von', event: 'Veranstaltung', noEvents: 'Keine Veranstaltungen im Zeitraum.',
       weekdays: ['Mo', 'Di', 'Mi', 'Do', 'Fr', 'Sa', 'So'], weekdaysLong: ['Montag', 'Dienstag', 'Mittwoch', 'Donnerstag', 'Freitag', 'Samstag', 'Sonntag'],
       hourShort: function (h) { return h + ' Uhr'; }, heatCaption: function (z) { return z + ': durchschnittliche Passanten pro Stunde'; },
-      suppressed: 'WLAN-Werte unter 10 werden nicht gezeigt.', scroll: 'Tabelle, seitlich scrollbar'
+      suppressed: 'WLAN-Werte unter 10 werden nicht gezeigt.', scroll: 'Tabelle, seitlich scrollbar', time: 'Zeit'
     },
     en: {
       badToken: 'This access token is not accepted.', network: 'No connection to the server.',
@@ -23,7 +23,7 @@
       noData: 'no data', of: 'of', event: 'Event', noEvents: 'No events in this period.',
       weekdays: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], weekdaysLong: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'],
       hourShort: function (h) { return h + ':00'; }, heatCaption: function (z) { return z + ': average footfall per hour'; },
-      suppressed: 'WLAN values below 10 are not shown.', scroll: 'Table, scrolls sideways'
+      suppressed: 'WLAN values below 10 are not shown.', scroll: 'Table, scrolls sideways', time: 'Time'
     }
   }[LANG];
   var COLORS = ['#0b5d3b', '#1f5fa8', '#a4161a', '#6a3d9a', '#8a4b00', '#00707a', '#5a5a5a', '#b0006e', '#3d5c00', '#00429d'];
@@ -189,8 +189,18 @@
     ctx.restore();
   }
 
+  /* Axis labels in the page's language and Berlin time, fitted to the resolution shown. */
   function timeAxis() {
-    return {stroke: '#1a1a1a', grid: {stroke: '#e4e1da'}, ticks: {stroke: '#c9c5bc'}};
+    var res = state.data.resolution;
+    var opts = res === 'hour' ? {day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit'}
+      : res === 'month' ? {month: 'short', year: 'numeric'} : {day: '2-digit', month: '2-digit', year: '2-digit'};
+    var fmt = new Intl.DateTimeFormat(LOCALE, Object.assign({timeZone: 'Europe/Berlin'}, opts));
+    return {stroke: '#1a1a1a', grid: {stroke: '#e4e1da'}, ticks: {stroke: '#c9c5bc'}, size: 44,
+            values: function (u, splits) { return splits.map(function (t) { return fmt.format(new Date(t * 1000)); }); }};
+  }
+  function timeSeries() {
+    var fmt = new Intl.DateTimeFormat(LOCALE, {timeZone: 'Europe/Berlin', dateStyle: 'medium', timeStyle: 'short'});
+    return {label: TEXT.time, value: function (u, t) { return t === null || t === undefined ? '–' : fmt.format(new Date(t * 1000)); }};
   }
 
   function renderCharts() {
@@ -201,7 +211,7 @@
     var tz = function (t) { return uPlot.tzDate(new Date(t * 1000), 'Europe/Berlin'); };
     var weekOn = $('cmp-week').checked, yearOn = $('cmp-year').checked;
 
-    var data1 = [xs], series1 = [{}];
+    var data1 = [xs], series1 = [timeSeries()];
     d.zones.forEach(function (z, i) {
       var color = COLORS[i % COLORS.length];
       data1.push(z.footfall.count);
@@ -228,7 +238,7 @@
       hooks: {drawClear: [eventBands]}
     }), data1, node1);
 
-    var data2 = [xs], series2 = [{}];
+    var data2 = [xs], series2 = [timeSeries()];
     var bars = uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({size: [0.6, 40]}) : undefined;
     d.zones.forEach(function (z, i) {
       var color = COLORS[i % COLORS.length];
@@ -262,7 +272,7 @@
     events.forEach(function (ev, i) {
       var li = el('li', {'class': 'event ' + (i % 2 ? 'b' : 'a')});
       li.appendChild(el('strong', {}, ev.name));
-      li.appendChild(document.createTextNode(' – ' + fmt.format(new Date(ev.starts_at)) + ' bis ' + fmt.format(new Date(ev.ends_at))));
+      li.appendChild(document.createTextNode(' – ' + fmt.format(new Date(ev.starts_at)) + ' – ' + fmt.format(new Date(ev.ends_at))));
       list.appendChild(li);
     });
   }
@@ -323,9 +333,11 @@
         a.href = URL.createObjectURL(blob);
         a.download = kind === 'heatmap' ? 'passanten-heatmap-' + q.from + '-' + q.to + '.csv'
                                         : 'passanten-' + q.resolution + '-' + q.from + '-' + q.to + '.csv';
+        a.hidden = true;
         document.body.appendChild(a);
         a.click();
-        setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+        a.remove();
+        setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
       }, function () { $('query-msg').textContent = TEXT.network; });
   }
   $('csv').addEventListener('click', function () { download('footfall'); });
