@@ -14,6 +14,7 @@ def dashboard_page(lang: str) -> Response:
     options = "".join(f'<option value="{v}"{" selected" if v == "day" else ""}>{t(lang, de, en)}</option>'
                       for v, de, en in RESOLUTIONS)
     body = f"""
+<noscript><p class="error">{t(lang, 'Diese Seite braucht JavaScript.', 'This page needs JavaScript.')}</p></noscript>
 <section id="login" aria-labelledby="login-h" hidden>
   <h1 id="login-h">{t(lang, 'Passantenfrequenz – Anmeldung', 'Footfall – sign in')}</h1>
   <p>{t(lang, 'Melden Sie sich mit dem Zugangsschlüssel an, den Sie vom Stadtmarketing erhalten haben.',

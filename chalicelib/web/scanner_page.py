@@ -15,6 +15,7 @@ def scanner_page(lang: str) -> Response:
         if k == "back" else f'<button type="button" data-key="{k}">{k}</button>' for k in KEYS)
     confirm = t(lang, "Ja, abbuchen", "Yes, charge")
     body = f"""
+<noscript><p class="error">{t(lang, 'Diese Seite braucht JavaScript.', 'This page needs JavaScript.')}</p></noscript>
 <div id="net" class="net" role="status" aria-live="polite" hidden></div>
 <section id="login" aria-labelledby="login-h" hidden>
   <h1 id="login-h">{t(lang, 'Gutscheine einlösen', 'Redeem vouchers')}</h1>
