@@ -7,6 +7,7 @@ node_modules is current, so a second run costs nothing and needs no network.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import shutil
 import subprocess
@@ -59,8 +60,11 @@ def copy_vendored() -> list[Path]:
 
 
 def build() -> list[Path]:
-    install_packages()
-    return copy_vendored()
+    # Test workers may call this at once: one runs npm, the others wait and then find the stamp current.
+    with open(ROOT / ".assets.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        install_packages()
+        return copy_vendored()
 
 
 def main() -> None:
