@@ -109,3 +109,28 @@ def test_shops_by_zone_and_balance_check(page: Any, web: Any) -> None:
     page.wait_for_selector("#check-result.bad")
     screenshots(page, "shop-en")
     assert_no_external_requests(page)
+
+
+def test_bonus_code_shows_the_bonus_while_the_budget_lasts(page: Any, web: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tests.conftest import ADMIN_TOKEN
+
+    now = datetime.now(UTC)
+    r = requests.post(f"{web.app_url}/api/v1/campaigns", json={
+        "name": "Herbstbonus", "percent": 20, "budget_cents": 100000, "code": "HERBST20",
+        "starts_at": (now - timedelta(hours=1)).isoformat(), "ends_at": (now + timedelta(days=7)).isoformat()},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=10)
+    assert r.status_code == 201, r.text
+    page.goto("/")
+    page.click("label.preset:has-text('50 €')")
+    page.fill("#bonus-code", "FALSCH")
+    page.click("#bonus-check")
+    page.wait_for_selector("#bonus.none")
+    page.fill("#bonus-code", "HERBST20")
+    page.click("#bonus-check")
+    page.wait_for_selector("#bonus:has-text('+20 %')")
+    assert "Herbstbonus" in _text(page, "#bonus")
+    assert _text(page, "#total") == "50,00 €"
+    assert "60,00 €" in _text(page, "#total-bonus")
+    assert_accessible(page, "shop with bonus")
