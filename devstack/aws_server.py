@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=4566)
     args = parser.parse_args(argv)
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the app's own output
     server = make("127.0.0.1", args.port)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"aws stand-in listening on http://127.0.0.1:{server.server_port}", flush=True)

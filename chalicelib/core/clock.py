@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, tzinfo
+from functools import cache
+from typing import Any
 
-BERLIN = ZoneInfo("Europe/Berlin")
 _offset_seconds = 0.0  # tests shift the clock (e.g. past a 30-minute storno window)
+
+
+@cache
+def berlin() -> tzinfo:
+    """The town's time zone; zoneinfo (and sysconfig behind it) loads on first use, not on the cold-start path."""
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("Europe/Berlin")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "BERLIN":  # `clock.BERLIN` reads like a constant and still loads lazily
+        return berlin()
+    raise AttributeError(name)
 
 
 def now() -> datetime:

@@ -6,7 +6,6 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from chalicelib.signing import token as token_format
@@ -35,9 +34,13 @@ class SigningKey:
         return self.private_key.public_key()
 
     def public_bytes(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization  # only for JWKS and saving: off the hot path
+
         return self.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
     def to_dict(self) -> dict[str, Any]:
+        from cryptography.hazmat.primitives import serialization
+
         raw = self.private_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                              serialization.NoEncryption())
         return {"kid": self.kid, "d": _b64url(raw), "state": self.state, "created_at": self.created_at}

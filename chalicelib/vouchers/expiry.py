@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.core.clock import BERLIN
+from chalicelib.core import clock
 
 
 def default_expiry(issued_at: datetime) -> datetime:
     """31 December, 23:59:59 town time, of the third year after the year of issue."""
-    year = issued_at.astimezone(BERLIN).year + 3
-    return datetime(year, 12, 31, 23, 59, 59, tzinfo=BERLIN)
+    year = issued_at.astimezone(clock.BERLIN).year + 3
+    return datetime(year, 12, 31, 23, 59, 59, tzinfo=clock.BERLIN)
