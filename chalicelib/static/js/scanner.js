@@ -22,7 +22,7 @@
       retry: 'Erneut senden', undone: function (a) { return a + ' storniert'; },
       undoFailed: 'Storno nicht möglich', reversed: 'storniert', reversal: 'Storno', undo: 'Rückgängig',
       noneToday: 'Heute noch keine Buchungen.', camera: 'Kamera nicht verfügbar – bitte Code eintippen.',
-      sending: 'Wird gebucht …', voucher: 'Gutschein'
+      sending: 'Wird gebucht …', voucher: 'Gutschein', stopCamera: 'Kamera stoppen'
     },
     en: {
       badKey: 'This key is not accepted.', network: 'No connection to the server.',
@@ -40,7 +40,7 @@
       retry: 'Send again', undone: function (a) { return a + ' reversed'; },
       undoFailed: 'Cannot undo', reversed: 'reversed', reversal: 'Reversal', undo: 'Undo',
       noneToday: 'No bookings today yet.', camera: 'Camera not available – please type the code.',
-      sending: 'Booking …', voucher: 'Voucher'
+      sending: 'Booking …', voucher: 'Voucher', stopCamera: 'Stop camera'
     }
   }[LANG];
   var KEY_STORE = 'mp.retailerKey';
@@ -161,18 +161,28 @@
   function stopCamera() {
     if (state.stopCamera) { state.stopCamera(); state.stopCamera = null; }
     show($('camera'), false);
+    cameraLabel(false);
+  }
+  function cameraLabel(on) {
+    var b = $('camera-btn');
+    if (!b.getAttribute('data-start')) b.setAttribute('data-start', b.textContent);
+    b.textContent = on ? TEXT.stopCamera : b.getAttribute('data-start');
+    b.setAttribute('aria-pressed', on ? 'true' : 'false');
   }
 
   $('camera-btn').addEventListener('click', function () {
     if (state.stopCamera) { stopCamera(); return; }
     show($('camera'), true);
+    cameraLabel(true);
     $('scan-msg').textContent = '';
     window.QrCamera.start($('video'), function (text) {
       state.stopCamera = null;
       show($('camera'), false);
+      cameraLabel(false);
       handleCode(text);
     }).then(function (stop) { state.stopCamera = stop; }, function () {
       show($('camera'), false);
+      cameraLabel(false);
       $('scan-msg').textContent = TEXT.camera;
     });
   });
