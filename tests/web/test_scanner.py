@@ -181,6 +181,12 @@ def test_offline_checks_signature_but_never_redeems(till: Any, web: Any) -> None
     page.wait_for_selector("#scan-msg.bad")
     assert "Ungültig" in page.text_content("#scan-msg")
 
+    # The page itself comes from the service worker's cache when the network is gone.
+    page.reload()
+    page.wait_for_selector("#till:not([hidden])")
+    page.wait_for_selector("#net:not([hidden])")
+    assert page.text_content("#shop-name") == "Hofladen"
+
     # The camera offline: still only a check, no keypad, no redemption.
     page.click("#camera-btn")
     page.wait_for_selector("#scan-msg.ok")
