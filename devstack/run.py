@@ -53,6 +53,7 @@ class Stack:
         self.app_url = f"http://127.0.0.1:{app_port}"
         self.env: dict[str, str] = {}
         self.demo: dict | None = None
+        self.stripe_url: str | None = None
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         out = None
@@ -95,8 +96,26 @@ class Stack:
         self.procs.clear()
 
 
+def start_localstripe(stack: Stack) -> None:
+    """localstripe on loopback (state in the data folder); the app is pointed at it and its webhook registered."""
+    from chalicelib.payments.config import LOCAL_WEBHOOK_SECRET
+
+    port = int(os.environ.get("STRIPE_PORT", "0")) or free_port()
+    stack.stripe_url = f"http://127.0.0.1:{port}"
+    proc = stack._spawn("stripe", [sys.executable, "-m", "devstack.stripe_server", "--port", str(port),
+                                   "--data-dir", str(stack.data_dir / "stripe")])
+    wait_http(f"{stack.stripe_url}/js.stripe.com/v3/", proc=proc)
+    if not stack.env.get("STRIPE_SECRET_KEY"):  # with real Stripe keys the app talks to real Stripe instead
+        stack.env["MARKTPLATZ_STRIPE_API_BASE"] = stack.stripe_url
+    body = json.dumps({"url": f"{stack.app_url}/api/v1/stripe/webhook", "secret": LOCAL_WEBHOOK_SECRET}).encode()
+    request = urllib.request.Request(f"{stack.stripe_url}/_config/webhooks/marktplatz", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+
 # Other domains add steps here (e.g. payments starts localstripe and registers the webhook).
-STARTUP_HOOKS: list = []
+STARTUP_HOOKS: list = [start_localstripe]
 
 
 def _print_banner(stack: Stack) -> None:
@@ -125,7 +144,23 @@ def _print_banner(stack: Stack) -> None:
     print("\n".join(lines), flush=True)
 
 
-BANNER_LINES: list = []
+def _stripe_banner(stack: Stack) -> list[str]:
+    url = getattr(stack, "stripe_url", None)
+    if not url:
+        return []
+    return [f"  Stripe stand-in:   {url}  (localstripe; test card 4242 4242 4242 4242, see docs/payments.md)"]
+
+
+BANNER_LINES: list = [_stripe_banner]
+
+
+def _footfall_banner(stack: Stack) -> list[str]:
+    from chalicelib.footfall.demo import banner_lines
+
+    return banner_lines(stack.demo)
+
+
+BANNER_LINES.append(_footfall_banner)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.footfall.demo import seed_footfall
 from chalicelib.vouchers import issuing, retailers, views
 
 DEMO_RETAILERS = [
@@ -18,4 +19,6 @@ def seed() -> dict[str, Any]:
         retailer, key = retailers.register_retailer(name, address, email, zone)
         shops.append({"retailer_id": retailer.retailer_id, "name": name, "zone": zone, "api_key": key})
     vouchers = issuing.issue_vouchers(2500, 3, campaign="Demo")
-    return {"retailers": shops, "vouchers": [views.voucher_issued(v) for v in vouchers]}
+    demo = {"retailers": shops, "vouchers": [views.voucher_issued(v) for v in vouchers]}
+    demo["footfall"] = seed_footfall()  # a month of counts for the marketing dashboard, and a marketing token
+    return demo

@@ -46,6 +46,7 @@ def test_run_prints_the_banner_and_sigterm_stops_every_process() -> None:
         banner = "".join(lines)
         assert f"http://127.0.0.1:{port}/" in banner, banner[-2000:]
         assert "Admin token:" in banner and "key=mpk_" in banner and f"http://127.0.0.1:{port}/v/" in banner
+        assert "Stripe stand-in:   http://127.0.0.1:" in banner  # localstripe, on loopback
         assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json() == {"status": "ok"}
         shops = requests.get(f"http://127.0.0.1:{port}/api/v1/shops", timeout=5).json()["shops"]
         assert len(shops) >= 2

@@ -19,7 +19,9 @@ def random_id(prefix: str, nbytes: int = 10) -> str:
 def time_ordered_id(prefix: str = "") -> str:
     """Millisecond time prefix + randomness: ids sort by creation time (like ULIDs) and never collide."""
     millis = int(time.time() * 1000).to_bytes(6, "big")
-    value = b32(millis + os.urandom(9))
+    # base32hex ("0-9a-v"): its characters sort like the values they encode; plain base32 ("a-z2-7") does not,
+    # so an id from the next millisecond could sort before the previous one.
+    value = base64.b32hexencode(millis + os.urandom(9)).decode("ascii").rstrip("=").lower()
     return f"{prefix}_{value}" if prefix else value
 
 

@@ -14,6 +14,21 @@ MODEL_PATHS: list[str] = [
     "chalicelib.vouchers.models:Voucher",
     "chalicelib.vouchers.models:LedgerEntry",
     "chalicelib.vouchers.models:Retailer",
+    "chalicelib.payments.models:Order",
+    "chalicelib.payments.models:Campaign",
+    "chalicelib.wlan.models:Gateway",
+    "chalicelib.wlan.models:Grant",
+    "chalicelib.wlan.models:WlanSession",
+    "chalicelib.wlan.models:DailyKey",
+    "chalicelib.wlan.models:DeviceDay",
+    "chalicelib.wlan.models:WlanHourlyCount",
+    "chalicelib.footfall.models:Zone",
+    "chalicelib.footfall.models:Sensor",
+    "chalicelib.footfall.models:Measurement",
+    "chalicelib.footfall.models:HourlyCount",
+    "chalicelib.footfall.models:DailyCount",
+    "chalicelib.footfall.models:Event",
+    "chalicelib.footfall.models:MarketingUser",
 ]
 
 

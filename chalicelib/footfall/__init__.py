@@ -1,0 +1,1 @@
+"""Footfall: counting sensors per zone, hourly counts without double counting, stats for city marketing."""

@@ -1,0 +1,159 @@
+"""HTTP routes for buying vouchers, Stripe's webhook, bonus campaigns, settlement and the liability report."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.core import auth
+from chalicelib.core.auth import ADMIN, RETAILER
+from chalicelib.core.errors import bad_request
+from chalicelib.core.http import client_address, json_body, json_response, query_param
+from chalicelib.core.ratelimit import hit
+from chalicelib.core.validate import choice, email, integer, text, timestamp
+from chalicelib.payments import campaigns, config, orders, refunds, settlement, statement, stripe_gateway, webhook
+
+bp = Blueprint(__name__)
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@bp.route("/api/v1/orders", methods=["POST"])
+def create_order():
+    """Buy vouchers (public): creates the order and its Stripe PaymentIntent; confirm it with stripe.js."""
+    request = bp.current_request
+    hit("orders", client_address(request), config.orders_per_minute())
+    body = json_body(request)
+    amount = integer(body, "amount_cents", minimum=1)
+    quantity = integer(body, "quantity", minimum=1, maximum=config.MAX_QUANTITY)
+    buyer = email(body, "email")
+    code = text(body, "bonus_code", required=False, max_length=40) or None
+    lang = choice(body, "lang", ("de", "en"), required=False, default="de")
+    placed = orders.place_order(amount_cents=amount, quantity=quantity, email=buyer, bonus_code=code, lang=lang)
+    order = placed.order
+    return json_response({
+        "order_id": order.order_id,
+        "order_secret": placed.order_secret,
+        "status": order.status,
+        "amount_cents": int(order.amount_cents),
+        "quantity": int(order.quantity),
+        "total_cents": int(order.total_cents),
+        "bonus_cents": int(order.bonus_cents or 0),
+        "payment": {"provider": "stripe", "client_secret": placed.client_secret,
+                    "publishable_key": stripe_gateway.publishable_key(), "js_url": stripe_gateway.js_url()},
+    }, 201, NO_STORE)
+
+
+def _order_secret() -> str | None:
+    request = bp.current_request
+    return request.headers.get("x-order-secret") or query_param(request, "secret")
+
+
+@bp.route("/api/v1/orders/{order_id}", methods=["GET"])
+def order_status(order_id: str):
+    """An order's status and, once paid, its vouchers (public, with the order secret)."""
+    order = orders.order_for_holder(order_id, _order_secret())
+    return json_response(orders.order_view(order), headers=NO_STORE)
+
+
+@bp.route("/api/v1/orders/{order_id}/withdrawal", methods=["POST"])
+def withdraw(order_id: str):
+    """Withdraw (Widerruf) within 14 days while no voucher is spent (public with the order secret, or admin)."""
+    request = bp.current_request
+    if auth.bearer_token(request):
+        auth.require(request, ADMIN)
+        order, actor = orders.get_order(order_id), "admin"
+    else:
+        order, actor = orders.order_for_holder(order_id, _order_secret()), "buyer"
+    order = refunds.withdraw_order(order, actor)
+    view = orders.order_view(order)
+    view["refund"] = "done" if order.refund_id else "pending"
+    return json_response(view, headers=NO_STORE)
+
+
+@bp.route("/api/v1/stripe/webhook", methods=["POST"])
+def stripe_webhook():
+    """Stripe's webhook (public, verified by its Stripe-Signature header over the raw body)."""
+    request = bp.current_request
+    return json_response(webhook.handle_stripe_event(request.raw_body or b"", request.headers.get("stripe-signature")))
+
+
+@bp.route("/api/v1/campaigns", methods=["POST"])
+def create_campaign():
+    """Create a bonus campaign (admin): percent, optional code, budget in cents, start and end."""
+    auth.require(bp.current_request, ADMIN)
+    body = json_body(bp.current_request)
+    campaign = campaigns.create_campaign(
+        name=text(body, "name", max_length=100),
+        percent=integer(body, "percent", minimum=1, maximum=100),
+        budget_cents=integer(body, "budget_cents", minimum=1, maximum=100_000_000),
+        starts_at=timestamp(body, "starts_at"),
+        ends_at=timestamp(body, "ends_at"),
+        code=text(body, "code", required=False, max_length=40),
+    )
+    return json_response(campaigns.campaign_view(campaign), 201)
+
+
+@bp.route("/api/v1/campaigns", methods=["GET"])
+def list_campaigns():
+    """All bonus campaigns with budget spent and left (admin)."""
+    auth.require(bp.current_request, ADMIN)
+    return json_response({"campaigns": [campaigns.campaign_view(c) for c in campaigns.list_campaigns()]})
+
+
+@bp.route("/api/v1/campaigns/current", methods=["GET"])
+def current_campaign():
+    """The bonus a purchase gets right now (public; `?code=` for a coded campaign), while its budget lasts."""
+    code = query_param(bp.current_request, "code")
+    if code is not None and len(code) > 40:
+        raise bad_request("invalid_request", "'code' is too long.", field="code")
+    campaign = campaigns.current_campaign(code)
+    body = {"campaign": campaigns.campaign_public(campaign) if campaign else None}
+    return json_response(body, headers={"Cache-Control": "no-store"})
+
+
+def _month() -> str:
+    month = query_param(bp.current_request, "month") or settlement.current_month()
+    settlement.month_bounds(month)  # validates
+    return month
+
+
+def _wants_csv() -> bool:
+    fmt = query_param(bp.current_request, "format") or "json"
+    if fmt not in ("json", "csv"):
+        raise bad_request("invalid_request", "'format' must be json or csv.", field="format")
+    return fmt == "csv"
+
+
+def _csv(month: str, rows: list[dict], name: str) -> Response:
+    return Response(body=statement.to_csv(month, rows), status_code=200, headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{name}-{month}.csv"', **NO_STORE})
+
+
+@bp.route("/api/v1/settlements", methods=["GET"])
+def settlements():
+    """Monthly settlement per retailer (admin): `?month=YYYY-MM`, `&format=csv` for Excel."""
+    auth.require(bp.current_request, ADMIN)
+    month = _month()
+    result = settlement.settle_month(month)
+    if _wants_csv():
+        return _csv(month, result["retailers"], "abrechnung")
+    return json_response(result, headers=NO_STORE)
+
+
+@bp.route("/api/v1/retailers/me/settlements", methods=["GET"])
+def my_settlement():
+    """The calling retailer's own monthly statement (`?month=YYYY-MM`, `&format=csv`)."""
+    principal = auth.require(bp.current_request, RETAILER)
+    month = _month()
+    result = settlement.retailer_statement(principal.subject_id, month)
+    if _wants_csv():
+        return _csv(month, [result], "abrechnung")
+    return json_response(result, headers=NO_STORE)
+
+
+@bp.route("/api/v1/reports/liability", methods=["GET"])
+def liability():
+    """Vouchers sold, redeemed, refunded, outstanding, expired and blocked; buyer's and bonus money apart (admin)."""
+    auth.require(bp.current_request, ADMIN)
+    return json_response(settlement.liability_report(), headers=NO_STORE)

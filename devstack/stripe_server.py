@@ -1,0 +1,59 @@
+"""localstripe for the local stack: on loopback only, with its state in the project's local data folder.
+
+localstripe itself always pickles its state to /tmp/localstripe.pickle and listens on every interface; here its
+store is pointed at `<data dir>/localstripe.pickle` and aiohttp is started on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import pickle
+from pathlib import Path
+
+
+def patch_store(path: Path) -> None:
+    from localstripe import resources
+
+    def try_load_from_disk(self) -> None:  # type: ignore[no-untyped-def]
+        try:
+            with open(path, "rb") as f:
+                old = pickle.load(f)
+        except (FileNotFoundError, EOFError, pickle.UnpicklingError):
+            return
+        self.clear()
+        self.update(old)
+
+    def dump_to_disk(self) -> None:  # type: ignore[no-untyped-def]
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)  # never a half-written file, even if stopped mid-write
+
+    resources.Store.try_load_from_disk = try_load_from_disk
+    resources.Store.dump_to_disk = dump_to_disk
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=8420)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--from-scratch", action="store_true")
+    args = parser.parse_args(argv)
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    patch_store(args.data_dir / "localstripe.pickle")
+
+    from aiohttp import web
+    from localstripe.resources import store
+    from localstripe.server import app
+
+    if not args.from_scratch:
+        store.try_load_from_disk()
+    logging.getLogger("aiohttp.access").setLevel(logging.INFO)
+    logging.basicConfig(level=logging.INFO, format="localstripe: %(message)s")
+    print(f"localstripe listening on http://127.0.0.1:{args.port}", flush=True)
+    web.run_app(app, host="127.0.0.1", port=args.port, print=None, handle_signals=True)
+
+
+if __name__ == "__main__":
+    main()
