@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.web.layout import t
 
-_CACHE: dict[str, Any] = {"at": 0.0, "shops": None}
+_CACHE: dict[str, Any] = {"at": 0.0, "shops": None, "zones": {}}
 TTL_SECONDS = 60.0  # a shop joining shows within a minute; every voucher page view stays free of a table scan
 
 
@@ -19,8 +19,16 @@ def participating_shops() -> list[dict[str, Any]]:
     now = time.monotonic()
     if _CACHE["shops"] is None or now - _CACHE["at"] > TTL_SECONDS:
         _CACHE["shops"] = [retailers.retailer_public(r) for r in retailers.list_retailers(active_only=True)]
+        _CACHE["zones"] = zone_names()
         _CACHE["at"] = now
     return _CACHE["shops"]
+
+
+def zone_names() -> dict[str, str]:
+    """The zones' own names from the footfall domain ("Münsterstraße"), where the city has set them up."""
+    from chalicelib.footfall.zones import list_zones
+
+    return {z.zone_id: z.name for z in list_zones()}
 
 
 def zone_label(zone: str) -> str:
@@ -39,6 +47,7 @@ def shops_section(lang: str) -> str:
     for zone, members in groupby(shops, key=lambda s: s["zone"]):
         items = "".join(f'<li><strong>{escape(s["name"])}</strong><br><span>{escape(s["address"])}</span></li>'
                         for s in members)
-        groups.append(f'<h3>{escape(zone_label(zone))}</h3><ul>{items}</ul>')
+        name = _CACHE["zones"].get(zone) or zone_label(zone)
+        groups.append(f'<h3>{escape(name)}</h3><ul>{items}</ul>')
     return (f'<section class="shops" id="shops" aria-labelledby="shops-h"><h2 id="shops-h">{heading}</h2>'
             f'{"".join(groups)}</section>')

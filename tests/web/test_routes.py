@@ -34,7 +34,11 @@ def test_till_manifest_and_service_worker(client: Any) -> None:
     assert "/api/" in sw.body.decode()  # API calls are never cached
 
 
-def test_local_stripe_bridge_is_closed_without_localstripe(client: Any) -> None:
+def test_local_stripe_bridge_is_closed_without_localstripe(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.core import settings
+
+    monkeypatch.delenv("MARKTPLATZ_STRIPE_API_BASE", raising=False)
+    settings.reset()
     assert client.http.get("/stripe-local/v3.js").status_code == 404
     r = client.http.post("/stripe-local/confirm", headers={"Content-Type": "application/json"},
                          body=json.dumps({"client_secret": "pi_x_secret_y", "card": {}}))
@@ -48,3 +52,27 @@ def test_zone_labels() -> None:
     assert zone_label("muensterstrasse") == "Muensterstraße"
     assert zone_label("markt-sued") == "Markt Sued"
     assert zone_label("markt") == "Markt"
+
+
+def test_real_stripe_keys_close_the_bridge_and_load_stripe_js(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.core import settings
+
+    monkeypatch.setenv("MARKTPLATZ_STRIPE_API_BASE", "http://127.0.0.1:9")
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_real")
+    settings.reset()
+    assert client.http.get("/stripe-local/v3.js").status_code == 404
+    html = client.http.get("/").body.decode()
+    assert '<script src="https://js.stripe.com/v3/"' in html and "/stripe-local/" not in html
+
+
+def test_local_mode_with_localstripe_serves_the_stand_in(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.core import settings
+
+    monkeypatch.setenv("MARKTPLATZ_STRIPE_API_BASE", "http://127.0.0.1:9")
+    monkeypatch.delenv("STRIPE_SECRET_KEY", raising=False)
+    settings.reset()
+    html = client.http.get("/").body.decode()
+    assert '<script src="/stripe-local/v3.js"' in html and "js.stripe.com" not in html
+    r = client.http.post("/stripe-local/confirm", headers={"Content-Type": "application/json"},
+                         body=json.dumps({"client_secret": "not-a-secret", "card": {}}))
+    assert r.status_code == 400  # reached, and refuses a malformed client secret before calling localstripe
