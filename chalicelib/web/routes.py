@@ -65,7 +65,9 @@ def local_stripe_confirm():
                          headers={"Cache-Control": "no-store"})
 
 
-@bp.route("/stripe-local/v1/payment_intents/{intent_id}/_authenticate", methods=["POST"])
+# localstripe's stripe.js posts its JSON without a Content-Type header, so the browser labels it text/plain.
+@bp.route("/stripe-local/v1/payment_intents/{intent_id}/_authenticate", methods=["POST"],
+          content_types=["application/json", "text/plain"])
 def local_stripe_authenticate(intent_id: str):
     """Local mode only: localstripe's 3-D Secure test step, passed through (404 otherwise)."""
     request = bp.current_request

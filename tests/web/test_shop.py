@@ -134,3 +134,18 @@ def test_bonus_code_shows_the_bonus_while_the_budget_lasts(page: Any, web: Any) 
     assert _text(page, "#total") == "50,00 €"
     assert "60,00 €" in _text(page, "#total-bonus")
     assert_accessible(page, "shop with bonus")
+
+
+def test_card_needing_3d_secure_completes_through_localstripes_step(page: Any, web: Any) -> None:
+    page.goto("/")
+    page.click("label.preset:has-text('10 €')")
+    page.fill("#email", "dreids@example.org")
+    page.click("#to-payment")
+    page.wait_for_selector("#payment-element input")
+    page.get_by_label("Kartennummer").fill("4000 0025 0000 3155")
+    page.get_by_label("Gültig bis (MM/JJ)").fill("12/34")
+    page.get_by_label("Prüfnummer (CVC)").fill("123")
+    page.click("#pay-now")
+    page.click("text=Complete authentication")
+    page.wait_for_function("document.querySelectorAll('[data-testid=voucher]').length === 1", timeout=30000)
+    assert "10,00 €" in _text(page, "[data-testid=voucher]")
