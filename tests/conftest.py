@@ -27,6 +27,12 @@ for _name in ("MARKTPLATZ_ADMIN_TOKEN", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE
 
 ADMIN_TOKEN = "local-admin-token"
 
+# Hypothesis' per-example deadline measures the machine's load, not our code: CI shares two cores with servers.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("marktplatz", deadline=None)
+_hypothesis_settings.load_profile("marktplatz")
+
 
 def reset_caches() -> None:
     from chalicelib.core import auth, aws, clock, settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import threading
 import time
 
 
@@ -16,12 +17,32 @@ def random_id(prefix: str, nbytes: int = 10) -> str:
     return f"{prefix}_{b32(os.urandom(nbytes))}"
 
 
+_sequence_lock = threading.Lock()
+_last_millis = 0
+_sequence = 0
+
+
 def time_ordered_id(prefix: str = "") -> str:
-    """Millisecond time prefix + randomness: ids sort by creation time (like ULIDs) and never collide."""
-    millis = int(time.time() * 1000).to_bytes(6, "big")
-    # base32hex ("0-9a-v"): its characters sort like the values they encode; plain base32 ("a-z2-7") does not,
-    # so an id from the next millisecond could sort before the previous one.
-    value = base64.b32hexencode(millis + os.urandom(9)).decode("ascii").rstrip("=").lower()
+    """Millisecond time + a per-process sequence + randomness: ids sort by creation time and never collide.
+
+    Within one millisecond of one process the sequence keeps the order (an issue entry and the redemption right
+    after it); across processes ids of the same millisecond are ordered by chance, as with ULIDs.
+    """
+    global _last_millis, _sequence
+    with _sequence_lock:
+        millis = int(time.time() * 1000)
+        if millis <= _last_millis:
+            millis = _last_millis  # the clock stepped back or stood still: stay monotonic
+            _sequence += 1
+        else:
+            _last_millis, _sequence = millis, 0
+        if _sequence > 0xFFFF:  # 65,536 ids in one millisecond: borrow the next millisecond
+            _last_millis, _sequence = _last_millis + 1, 0
+            millis = _last_millis
+        seq = _sequence
+    raw = millis.to_bytes(6, "big") + seq.to_bytes(2, "big") + os.urandom(7)
+    # base32hex ("0-9a-v"): its characters sort like the values they encode; plain base32 ("a-z2-7") does not.
+    value = base64.b32hexencode(raw).decode("ascii").rstrip("=").lower()
     return f"{prefix}_{value}" if prefix else value
 
 

@@ -56,4 +56,5 @@ def build(app: Chalice, title: str = "Marktplatz API", version: str = "1") -> di
 
 
 def _public_api(summary: str) -> bool:
-    return "(public)" in summary or "holder" in summary.lower()
+    """Routes without credentials say so in their docstring: "(public)", "(public, ...)" or "(public; ...)"."""
+    return re.search(r"\(public\b", summary) is not None or "holder" in summary.lower()
