@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 WIDTHS = {"phone": (360, 780), "laptop": (1280, 900)}
+TABLET = {"tablet": (768, 1024)}
 
 
 # Elements sticking out of the viewport, skipping what sits inside a scrolling box (which is fine).
@@ -40,12 +41,12 @@ def assert_accessible(page: Any, name: str) -> None:
     assert not bad, f"axe-core found serious/critical problems on {name}:\n" + json.dumps(bad, indent=1)
 
 
-def screenshots(page: Any, name: str) -> list[Path]:
-    """Screenshots at 360 px and 1280 px; axe runs at both widths, as layouts differ."""
+def screenshots(page: Any, name: str, extra: dict[str, tuple[int, int]] | None = None) -> list[Path]:
+    """Screenshots at 360 px and 1280 px (and any extra widths); axe runs at each width, as layouts differ."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     original = page.viewport_size
     paths = []
-    for label, (width, height) in WIDTHS.items():
+    for label, (width, height) in {**WIDTHS, **(extra or {})}.items():
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(150)
         path = SHOTS / f"{name}-{label}-{width}.png"

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.conftest import ADMIN_TOKEN
-from tests.web.browser_checks import assert_accessible, assert_no_external_requests, screenshots
+from tests.web.browser_checks import TABLET, assert_accessible, assert_no_external_requests, screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("stack")]
 
@@ -108,7 +108,7 @@ def test_dashboard_month_resolution_switch_and_csv(page: Any, web: Any, footfall
     assert "Wochenmarkt" in page.text_content("#events")
     heat = page.locator(f"table.heatmap[data-zone='{zone}']")
     assert heat.locator("tbody tr").count() == 7 and heat.locator("tbody tr >> nth=0 >> td").count() == 24
-    screenshots(page, "dashboard-day")
+    screenshots(page, "dashboard-day", TABLET)
 
     page.select_option("#resolution", "hour")
     page.wait_for_selector(f"#query-msg:has-text('{period_hours} Zeitabschnitte')")

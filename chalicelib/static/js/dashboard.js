@@ -216,7 +216,7 @@
       var color = COLORS[i % COLORS.length];
       data1.push(z.footfall.count);
       series1.push({label: z.name, stroke: color, width: 2, spanGaps: false, points: {show: many, size: 5},
-                    value: function (u, v) { return v === null || v === undefined ? TEXT.noData : num(v); }});
+                    value: function (u, v, si, idx) { return idx === null || idx === undefined ? '–' : (v === null || v === undefined ? TEXT.noData : num(v)); }});
       if (weekOn && z.week_before) {
         data1.push(z.week_before.count);
         series1.push({label: z.name + ' – ' + TEXT.weekBefore, stroke: color, width: 1.5, dash: [6, 4], spanGaps: false,
