@@ -11,6 +11,7 @@ from chalicelib.system.routes import bp as system_routes
 from chalicelib.vouchers.pages import bp as voucher_pages
 from chalicelib.vouchers.retailer_routes import bp as retailer_routes
 from chalicelib.vouchers.routes import bp as voucher_routes
+from chalicelib.web.routes import bp as web_pages
 from chalicelib.wlan.admin_routes import bp as wlan_admin_routes
 from chalicelib.wlan.jobs import bp as wlan_jobs
 from chalicelib.wlan.routes import bp as wlan_routes
@@ -25,6 +26,7 @@ app.register_blueprint(voucher_routes)
 app.register_blueprint(retailer_routes)
 app.register_blueprint(voucher_pages)
 app.register_blueprint(signing_key_routes)
+app.register_blueprint(web_pages)
 app.register_blueprint(payment_routes)
 app.register_blueprint(wlan_admin_routes)
 app.register_blueprint(wlan_routes)

@@ -163,6 +163,15 @@ def _footfall_banner(stack: Stack) -> list[str]:
 BANNER_LINES.append(_footfall_banner)
 
 
+def _web_banner(stack: Stack) -> list[str]:
+    return [f"  Shop:              {stack.app_url}/",
+            f"  Retailer till:     {stack.app_url}/haendler  (sign in with a retailer key below)",
+            f"  Marketing:         {stack.app_url}/dashboard"]
+
+
+BANNER_LINES.append(_web_banner)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))

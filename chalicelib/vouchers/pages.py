@@ -6,11 +6,13 @@ from html import escape
 
 from chalice import Blueprint, Response
 
+from chalicelib.core import settings
 from chalicelib.core.errors import AppError
 from chalicelib.vouchers import lifecycle, views
 from chalicelib.vouchers.qr import qr_png, qr_svg
 from chalicelib.vouchers.redemption import verify_token
 from chalicelib.web.layout import euros, page, pick_lang, t
+from chalicelib.web.shops import shops_section
 
 bp = Blueprint(__name__)
 
@@ -47,24 +49,33 @@ def render_voucher_page(token: str) -> Response:
     expiry = views.expires_iso(voucher)[:10]
     day, month, year = expiry[8:10], expiry[5:7], expiry[0:4]
     expiry_text = f"{day}.{month}.{year}" if lang == "de" else expiry
+    town = escape(settings.get().town_name)
+    notice = ""
+    if status != "active":
+        notice = f'<p class="notice" role="alert">{t(lang, "Dieser Gutschein kann nicht eingelöst werden", "This voucher cannot be redeemed")}: {status_text}.</p>'
     body = f"""
-<section class="voucher" aria-labelledby="vh">
+<article class="voucher" aria-labelledby="vh">
+  <p class="kicker">{town}</p>
   <h1 id="vh">{t(lang, 'Stadtgutschein', 'City voucher')}</h1>
+  {notice}
   <p class="balance"><span class="label">{t(lang, 'Guthaben', 'Balance')}</span>
     <strong data-testid="balance">{euros(int(voucher.balance_cents), lang)}</strong>
     <span class="of">{t(lang, 'von', 'of')} {euros(int(voucher.initial_cents), lang)}</span></p>
-  <img class="qr" src="/v/{escape(token)}/qr.svg" width="300" height="300"
+  <img class="qr" src="/v/{escape(token)}/qr.svg" width="360" height="360"
        alt="{t(lang, 'QR-Code des Gutscheins zum Einlösen im Geschäft', 'QR code of the voucher, to be scanned in the shop')}">
   <dl class="facts">
-    <dt>{t(lang, 'Gültig bis', 'Valid until')}</dt><dd>{expiry_text}</dd>
+    <dt>{t(lang, 'Gültig bis', 'Valid until')}</dt><dd data-testid="expiry">{expiry_text}</dd>
     <dt>{t(lang, 'Status', 'Status')}</dt><dd data-testid="status">{status_text}</dd>
     <dt>{t(lang, 'Gutschein-Nr.', 'Voucher no.')}</dt><dd><code>{escape(voucher.voucher_id)}</code></dd>
   </dl>
   <p class="hint">{t(lang, 'Zeigen Sie diesen Code an der Kasse eines teilnehmenden Geschäfts. Sie können den Betrag in Teilen ausgeben.',
     'Show this code at the till of a participating shop. You can spend the amount in parts.')}</p>
-  <p class="actions"><button type="button" class="button" onclick="window.print()">{t(lang, 'Drucken', 'Print')}</button>
-  <a class="button secondary" href="/?lang={lang}#shops">{t(lang, 'Teilnehmende Geschäfte', 'Participating shops')}</a></p>
-</section>"""
+  <p class="print-only">{t(lang, 'Einlösbar in allen teilnehmenden Geschäften, auch in Teilbeträgen.', 'Valid in all participating shops, also in parts.')}</p>
+  <p class="actions"><button type="button" class="button" id="print">{t(lang, 'Drucken (A6)', 'Print (A6)')}</button>
+  <a class="button secondary" href="/?lang={lang}">{t(lang, 'Gutscheine kaufen', 'Buy vouchers')}</a></p>
+</article>
+{shops_section(lang)}
+<script src="/static/js/voucher-page.js" defer></script>"""
     return page(t(lang, "Ihr Gutschein", "Your voucher"), body, lang, lang_switch_path=f"/v/{token}",
                 head='<link rel="stylesheet" href="/static/css/voucher.css">', headers=PRIVATE)
 
