@@ -43,6 +43,10 @@ NOT_SHIPPED = ("stripe/params/", "aws_lambda_powertools/event_handler/", "chalic
 # cryptography's Rust extension loads only cffi's compiled `_cffi_backend`; the `cffi` Python package and its C
 # parser (pycparser) build bindings, which happened when the wheel was made.
 BUILD_ONLY = {"pycparser"}
+# Of Powertools we use the Logger, which needs these two utilities; the others (parser, idempotency, data classes,
+# parameters, ...) are ~0.3 MB zipped that no domain imports (tests/infra/test_bundle.py keeps it that way).
+POWERTOOLS_UTILITIES = "aws_lambda_powertools/utilities/"
+POWERTOOLS_UTILITIES_KEPT = {"jmespath_utils", "typing", "__init__.py"}
 # Warmed by the first requests of a cold Lambda besides `import app`; their modules get .pyc files too.
 COLD_PATH_IMPORTS = ["stripe", "qrcode", "png", "aws_lambda_powertools.logging",
                      "cryptography.hazmat.primitives.asymmetric.ed25519", "chalicelib.core.logs"]
@@ -126,6 +130,9 @@ def fetch_wheels(pins: dict[str, str]) -> list[Path]:
 
 def _keep(rel: str) -> bool:
     if rel.startswith(NOT_SHIPPED):
+        return False
+    if rel.startswith(POWERTOOLS_UTILITIES) and rel[len(POWERTOOLS_UTILITIES):].split("/")[0] not in \
+            POWERTOOLS_UTILITIES_KEPT:
         return False
     parts = rel.split("/")
     if any(p in DROP_DIRS for p in parts[:-1]):

@@ -39,6 +39,11 @@ event = {"resource": "/healthz", "path": "/healthz", "httpMethod": "GET", "heade
 out = io.StringIO()
 with redirect_stdout(out):
     answer = app.app(event, Context())
+    from chalicelib.core.logs import logger
+    try:
+        raise ValueError("probe")
+    except ValueError:
+        logger().exception("probe failed")  # the formatter's traceback path, with the trimmed Powertools
 ring = KeyRing([SigningKey(1, Ed25519PrivateKey.generate(), "active")])
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # the WLAN's FAS decryption
 aes = Cipher(algorithms.AES(b"k" * 32), modes.CBC(b"i" * 16)).encryptor()
@@ -78,6 +83,17 @@ def test_size_and_contents(bundle: Path) -> None:
     assert int.from_bytes(header[4:8], "little") == 0b01  # hash-based, unchecked: valid whatever the zip mtimes
 
 
+def test_no_code_imports_a_powertools_utility_the_bundle_leaves_out() -> None:
+    import re
+
+    from infra.bundle import POWERTOOLS_UTILITIES_KEPT
+
+    root = Path(__file__).resolve().parents[2]
+    for path in [root / "app.py", *(root / "chalicelib").rglob("*.py")]:
+        for used in re.findall(r"aws_lambda_powertools\.utilities\.(\w+)", path.read_text()):
+            assert used in POWERTOOLS_UTILITIES_KEPT, (path, used)
+
+
 def test_the_bundle_runs_on_its_own(bundle: Path, tmp_path: Path) -> None:
     root = extract(bundle, tmp_path / "task")
     runtime = runtime_site(tmp_path / "runtime")
@@ -88,6 +104,7 @@ def test_the_bundle_runs_on_its_own(bundle: Path, tmp_path: Path) -> None:
     access = [line for line in lines if line.get("message") == "request"]
     assert access and access[0]["request_id"] == "apigw-req-1" and access[0]["lambda_request_id"] == "lambda-req-1"
     assert "192.0.2.1" not in result["logs"]
+    assert any(line.get("message") == "probe failed" and "ValueError" in line["exception"] for line in lines)
     assert result["outside"] == []  # every module came from the zip, the runtime's boto3 or the stdlib
 
 
