@@ -48,6 +48,8 @@ class Stack:
         self.app_port, self.aws_port, self.data_dir, self.seed = app_port, aws_port, data_dir, seed
         self.log_dir = log_dir
         self.base_url = base_url
+        self.gateway_port: int | None = None
+        self.gateway_url: str | None = None
         self.procs: list[subprocess.Popen] = []
         self.aws_url = f"http://127.0.0.1:{aws_port}"
         self.app_url = f"http://127.0.0.1:{app_port}"
@@ -79,6 +81,14 @@ class Stack:
         app = self._spawn("app", [sys.executable, "-m", "devstack.app_server", "--stage", "local",
                                   "--host", "127.0.0.1", "--port", str(self.app_port)])
         wait_http(f"{self.app_url}/healthz", proc=app)
+        if self.demo and self.demo.get("gateway"):
+            gw = self.demo["gateway"]
+            self.gateway_port = self.gateway_port or free_port()
+            self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
+            sim = self._spawn("gateway", [sys.executable, "-m", "devstack.gateway", "--app", self.app_url,
+                                          "--gateway-id", gw["gateway_id"], "--faskey", gw["faskey"],
+                                          "--gatewayname", gw["gatewayname"], "--port", str(self.gateway_port)])
+            wait_http(f"{self.gateway_url}/status", proc=sim)
         return self
 
     def stop(self) -> None:
@@ -172,6 +182,16 @@ def _web_banner(stack: Stack) -> list[str]:
 BANNER_LINES.append(_web_banner)
 
 
+def _wlan_banner(stack: Stack) -> list[str]:
+    if not stack.gateway_url:
+        return []
+    return [f"  Public WLAN:       {stack.gateway_url}/  (a simulated openNDS router: open it to log in as a guest;"
+            f" {stack.gateway_url}/status shows who is online)"]
+
+
+BANNER_LINES.append(_wlan_banner)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
@@ -181,6 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     data_dir = Path(os.environ.get("MARKTPLATZ_DATA_DIR", ROOT / ".local")).resolve()
     stack = Stack(app_port=args.port, aws_port=args.aws_port or free_port(), data_dir=data_dir,
                   seed=not args.no_seed, base_url=os.environ.get("MARKTPLATZ_BASE_URL"))
+    stack.gateway_port = int(os.environ.get("GATEWAY_PORT", "0")) or (args.port + 1)
 
     def _stop(*_: object) -> None:
         raise KeyboardInterrupt

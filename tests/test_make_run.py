@@ -29,7 +29,8 @@ def _children(pid: int) -> set[int]:
 
 def test_run_prints_the_banner_and_sigterm_stops_every_process() -> None:
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "MARKTPLATZ_DATA_DIR": tempfile.mkdtemp(prefix="mp-run-")}
+    env = {**os.environ, "PORT": str(port), "GATEWAY_PORT": str(free_port()),
+           "MARKTPLATZ_DATA_DIR": tempfile.mkdtemp(prefix="mp-run-")}
     env.pop("MARKTPLATZ_BASE_URL", None)
     proc = subprocess.Popen([sys.executable, "-m", "devstack.run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)

@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 import pytest
 
 from chalicelib.core import metrics
+from devstack.opennds_sim import SimulatedOpenNDS
 from tests.payments.conftest import Shop, event, localstripe, shop  # noqa: F401 - fixtures
 from tests.wlan.conftest import _wlan_caches, opennds, register  # noqa: F401 - fixtures
-from tests.wlan.gateway_sim import SimulatedOpenNDS
 from tests.wlan.test_opennds_flow import go_online
 
 
@@ -40,7 +40,7 @@ def test_a_wlan_grant_is_counted_once(opennds: Callable[..., SimulatedOpenNDS], 
 
 
 def test_a_meraki_grant_is_counted_too(api: Any, client: Any, emitted: list) -> None:
-    from tests.wlan.gateway_sim import FORM, form_of, text
+    from devstack.opennds_sim import FORM, form_of, text
     from tests.wlan.test_meraki_capport_privacy import meraki_gateway, meraki_query
 
     gw = meraki_gateway(api)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from devstack.opennds_sim import SimulatedOpenNDS
 from tests.conftest import ADMIN_TOKEN, Api
-from tests.wlan.gateway_sim import SimulatedOpenNDS
 
 
 @pytest.fixture(autouse=True)

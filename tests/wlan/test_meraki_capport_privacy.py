@@ -14,8 +14,8 @@ import pytest
 
 from chalicelib.core import clock
 from chalicelib.store.tables import all_models
+from devstack.opennds_sim import FORM, SimulatedOpenNDS, form_of, text
 from tests.conftest import ADMIN_TOKEN, Api
-from tests.wlan.gateway_sim import FORM, SimulatedOpenNDS, form_of, text
 from tests.wlan.test_opennds_flow import go_online
 
 GRANT = "https://n143.network-auth.com/splash/grant"

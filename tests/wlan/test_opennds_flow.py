@@ -13,7 +13,7 @@ import pytest
 from chalicelib.core import clock
 from chalicelib.wlan.models import WlanHourlyCount, WlanSession
 from chalicelib.wlan.portal import hour_of
-from tests.wlan.gateway_sim import FORM, CapturedClient, SimulatedOpenNDS, form_of, text
+from devstack.opennds_sim import FORM, CapturedClient, SimulatedOpenNDS, form_of, text
 
 LIMITS = ["120", "500", "2000", "100000", "500000"]
 

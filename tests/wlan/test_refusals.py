@@ -9,8 +9,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from chalicelib.wlan import fas_query
+from devstack.opennds_sim import FORM, SimulatedOpenNDS, form_of, text
 from tests.conftest import ADMIN_TOKEN, Api
-from tests.wlan.gateway_sim import FORM, SimulatedOpenNDS, form_of, text
 
 
 def refused(response: Any) -> bool:

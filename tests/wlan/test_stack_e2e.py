@@ -9,35 +9,11 @@ from typing import Any
 import pytest
 import requests
 
+from devstack.opennds_sim import HttpClient, SimulatedOpenNDS
 from tests.conftest import ADMIN_TOKEN
-from tests.wlan.gateway_sim import SimulatedOpenNDS
 from tests.wlan.test_opennds_flow import LIMITS, go_online
 
 pytestmark = [pytest.mark.stack, pytest.mark.xdist_group("stack")]
-
-
-class _Response:
-    def __init__(self, r: requests.Response) -> None:
-        self.status_code, self.headers, self.body = r.status_code, r.headers, r.content
-
-
-class _Http:
-    """The slice of chalice.test's client the simulated gateway uses, over a real socket."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-
-    def get(self, path: str, headers: dict[str, str] | None = None) -> _Response:
-        return _Response(requests.get(self.base + path, headers=headers, timeout=10, allow_redirects=False))
-
-    def post(self, path: str, headers: dict[str, str] | None = None, body: str = "") -> _Response:
-        return _Response(requests.post(self.base + path, headers=headers, data=body, timeout=10,
-                                       allow_redirects=False))
-
-
-class _Client:
-    def __init__(self, base: str) -> None:
-        self.http = _Http(base)
 
 
 @pytest.mark.parametrize("level", [2, 3])
@@ -49,7 +25,7 @@ def test_opennds_over_the_local_stack(stack: Any, level: int) -> None:
         "download_kbps": 2000, "upload_quota_kb": 100000, "download_quota_kb": 500000,
         "opennds": {"security_level": level, "faskey": faskey}})
     assert created.status_code == 201
-    sim = SimulatedOpenNDS(_Client(stack.app_url), created.json()["gateway_id"], faskey, level)
+    sim = SimulatedOpenNDS(HttpClient(stack.app_url), created.json()["gateway_id"], faskey, level)
     guests = [sim.capture(f"02:5a:00:00:00:{i:02x}", f"10.3.0.{i + 2}") for i in range(3)]
     for guest in guests:
         go_online(sim, guest)

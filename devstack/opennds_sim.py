@@ -1,6 +1,9 @@
 """A simulated openNDS gateway, written from openNDS's behaviour (src/http_microhttpd.c, libs/authmon.sh,
 libs/post-request.php): it captures clients, redirects them with the FAS query of its security level, lets them in
-through the auth dir (levels 1-2) or through authmon's clear/view/ack/deauthed loop (levels 3-4)."""
+through the auth dir (levels 1-2) or through authmon's clear/view/ack/deauthed loop (levels 3-4).
+
+The tests drive it in-process (chalice.test.Client) and over HTTP; `devstack/gateway.py` puts it on loopback for
+people, so that `make run` lets a newcomer log into the town's WLAN from a browser."""
 
 from __future__ import annotations
 
@@ -132,6 +135,33 @@ class SimulatedOpenNDS:
             notice = base64.b64encode(notice.encode()).decode()
         self.authenticated.pop(c.rhid, None)
         return self.request("deauthed", notice)
+
+
+class _Response:
+    def __init__(self, r: Any) -> None:
+        self.status_code, self.headers, self.body = r.status_code, r.headers, r.content
+
+
+class HttpClient:
+    """The slice of chalice.test's client the simulated gateway uses, over a real socket to a running app."""
+
+    class _Http:
+        def __init__(self, base: str) -> None:
+            self.base = base
+
+        def get(self, path: str, headers: dict[str, str] | None = None) -> _Response:
+            import requests
+
+            return _Response(requests.get(self.base + path, headers=headers, timeout=10, allow_redirects=False))
+
+        def post(self, path: str, headers: dict[str, str] | None = None, body: str = "") -> _Response:
+            import requests
+
+            return _Response(requests.post(self.base + path, headers=headers, data=body, timeout=10,
+                                           allow_redirects=False))
+
+    def __init__(self, base: str) -> None:
+        self.http = self._Http(base)
 
 
 def form_of(html: str) -> tuple[str, dict[str, str]]:
