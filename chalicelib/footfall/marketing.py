@@ -14,7 +14,8 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.core import auth, clock
 from chalicelib.core.errors import not_found
 from chalicelib.core.ids import key_hash, random_id, secret_key
-from chalicelib.footfall.models import ACTIVE, DISABLED, MarketingUser
+from chalicelib.footfall.models import ACTIVE, MarketingUser
+from chalicelib.store.credentials import disable_holder
 from chalicelib.store.models import Credential
 from chalicelib.vouchers.issuing import transaction
 
@@ -47,9 +48,5 @@ def disable_marketing_user(user_id: str) -> MarketingUser:
         user = MarketingUser.get(user_id, consistent_read=True)
     except DoesNotExist:
         raise not_found("No such marketing user.") from None
-    with transaction() as tx:
-        tx.update(user, actions=[MarketingUser.status.set(DISABLED)], condition=MarketingUser.user_id.exists())
-        tx.delete(Credential(user.key_hash))
-    auth.forget(user.key_hash)
-    user.status = DISABLED
+    disable_holder(user)
     return user

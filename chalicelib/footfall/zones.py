@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.core import auth, clock
 from chalicelib.core.errors import conflict, not_found, unprocessable
 from chalicelib.core.ids import key_hash, random_id, secret_key
-from chalicelib.footfall.models import ACTIVE, DISABLED, Sensor, Zone
+from chalicelib.footfall.models import ACTIVE, Sensor, Zone
+from chalicelib.store.credentials import disable_holder, replace_key
 from chalicelib.store.models import Credential
 from chalicelib.vouchers.issuing import transaction
 
@@ -114,28 +115,12 @@ def list_sensors(zone: str | None = None) -> list[Sensor]:
 def disable_sensor(sensor_id: str) -> Sensor:
     """Its key stops working at once; its counts stay."""
     sensor = get_sensor(sensor_id)
-    with transaction() as tx:
-        tx.update(sensor, actions=[Sensor.status.set(DISABLED)], condition=Sensor.sensor_id.exists())
-        tx.delete(Credential(sensor.key_hash))
-    auth.forget(sensor.key_hash)
-    sensor.status = DISABLED
+    disable_holder(sensor)
     return sensor
 
 
 def rotate_sensor_key(sensor_id: str) -> tuple[Sensor, str]:
     """A fresh ingest key (also re-enables a disabled sensor); the old key stops working at once."""
     sensor = get_sensor(sensor_id)
-    ingest_key = secret_key("mps")
-    hashed = key_hash(ingest_key)
-    old_hash = sensor.key_hash
-    try:
-        with transaction() as tx:
-            tx.update(sensor, actions=[Sensor.key_hash.set(hashed), Sensor.status.set(ACTIVE)],
-                      condition=Sensor.key_hash == old_hash)
-            tx.delete(Credential(old_hash))
-            tx.save(_credential(sensor, hashed), condition=Credential.key_hash.does_not_exist())
-    except TransactWriteError:
-        raise conflict("conflict", "The sensor changed meanwhile; please retry.") from None
-    auth.forget(old_hash)
-    sensor.key_hash, sensor.status = hashed, ACTIVE
+    ingest_key = replace_key(sensor, "mps", lambda hashed: _credential(sensor, hashed))
     return sensor, ingest_key

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.core import auth, clock
 from chalicelib.core.errors import conflict, not_found
 from chalicelib.core.ids import key_hash, random_id, secret_key
+from chalicelib.store.credentials import disable_holder, replace_key
 from chalicelib.store.models import Credential
 from chalicelib.vouchers.issuing import transaction
 from chalicelib.vouchers.models import ACTIVE, Retailer
-
-DISABLED = "disabled"
 
 
 def retailer_view(retailer: Retailer) -> dict[str, Any]:
@@ -66,11 +65,7 @@ def list_retailers(active_only: bool = False) -> list[Retailer]:
 
 def disable_retailer(retailer_id: str) -> Retailer:
     retailer = get_retailer(retailer_id)
-    with transaction() as tx:
-        tx.update(retailer, actions=[Retailer.status.set(DISABLED)], condition=Retailer.retailer_id.exists())
-        tx.delete(Credential(retailer.key_hash))
-    auth.forget(retailer.key_hash)
-    retailer.status = DISABLED
+    disable_holder(retailer)
     return retailer
 
 
@@ -83,18 +78,5 @@ def rotate_retailer_key(retailer_id: str, *, enable: bool = False) -> tuple[Reta
     retailer = get_retailer(retailer_id)
     if retailer.status != ACTIVE and not enable:
         raise conflict("retailer_disabled", "Enable the retailer first.")
-    api_key = secret_key("mpk")
-    hashed = key_hash(api_key)
-    old_hash = retailer.key_hash
-    try:
-        with transaction() as tx:
-            tx.update(retailer, actions=[Retailer.key_hash.set(hashed), Retailer.status.set(ACTIVE)],
-                      condition=Retailer.key_hash == old_hash)
-            tx.delete(Credential(old_hash))
-            tx.save(_credential(retailer, hashed), condition=Credential.key_hash.does_not_exist())
-    except TransactWriteError:
-        raise conflict("conflict", "The retailer changed meanwhile; please retry.") from None
-    auth.forget(old_hash)
-    retailer.key_hash = hashed
-    retailer.status = ACTIVE
+    api_key = replace_key(retailer, "mpk", lambda hashed: _credential(retailer, hashed))
     return retailer, api_key
