@@ -156,7 +156,7 @@ def _import_time(code: str, *, pyc: bool, runs: int = 7) -> float:
             else:
                 env["PYTHONDONTWRITEBYTECODE"] = "1"
                 env["PYTHONPYCACHEPREFIX"] = cache  # an empty cache: nothing precompiled to read
-            out = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import time; t=time.perf_counter(); "
+            out = subprocess.run([sys.executable, "-c", f"import time; t=time.perf_counter(); "
                                   f"{code}; print(time.perf_counter()-t)"], cwd=ROOT, env=env, capture_output=True,
                                  text=True, check=True)
             times.append(float(out.stdout.strip().splitlines()[-1]))
