@@ -145,38 +145,42 @@ def token_verification(n: int = 5000) -> dict[str, Any]:
             "ratio": round(ours / bare, 3), "target_ratio": 0.85}
 
 
-def _import_time(code: str, *, pyc: bool, runs: int = 7) -> float:
-    times = []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as cache:
-            env = dict(os.environ)
-            env.pop("PYTHONDONTWRITEBYTECODE", None)
-            if pyc:
-                env["PYTHONPYCACHEPREFIX"] = str(ROOT / ".local" / "pycache-bench")
-            else:
-                env["PYTHONDONTWRITEBYTECODE"] = "1"
-                env["PYTHONPYCACHEPREFIX"] = cache  # an empty cache: nothing precompiled to read
-            out = subprocess.run([sys.executable, "-c", f"import time; t=time.perf_counter(); "
-                                  f"{code}; print(time.perf_counter()-t)"], cwd=ROOT, env=env, capture_output=True,
-                                 text=True, check=True)
-            times.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(times)
+def _import_once(code: str, *, pyc: bool) -> float:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    with tempfile.TemporaryDirectory() as cache:
+        if pyc:
+            env["PYTHONPYCACHEPREFIX"] = str(ROOT / ".local" / "pycache-bench")
+        else:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+            env["PYTHONPYCACHEPREFIX"] = cache  # an empty cache: nothing precompiled to read, as in a Lambda zip
+        out = subprocess.run([sys.executable, "-c", f"import time; t=time.perf_counter(); {code}; "
+                              "print(time.perf_counter()-t)"], cwd=ROOT, env=env, capture_output=True, text=True,
+                             check=True)
+    return float(out.stdout.strip().splitlines()[-1])
 
 
-def cold_import() -> dict[str, Any]:
+def cold_import(runs: int = 15) -> dict[str, Any]:
+    """Fresh processes, app and baseline interleaved (a VM's noise hits both alike); medians of `runs` each."""
     baseline = "import chalice, pynamodb.models, cryptography.hazmat.primitives.asymmetric.ed25519"
-    _import_time("import app", pyc=True, runs=1)  # fill the pyc cache once
-    _import_time(baseline, pyc=True, runs=1)
-    app_pyc, base_pyc = _import_time("import app", pyc=True), _import_time(baseline, pyc=True)
-    app_src, base_src = _import_time("import app", pyc=False), _import_time(baseline, pyc=False)
+    out: dict[str, Any] = {}
+    for pyc in (True, False):
+        if pyc:  # fill the pyc cache once
+            _import_once("import app", pyc=True)
+            _import_once(baseline, pyc=True)
+        app_times, base_times = [], []
+        for _ in range(runs):
+            app_times.append(_import_once("import app", pyc=pyc))
+            base_times.append(_import_once(baseline, pyc=pyc))
+        label = "with_pyc" if pyc else "without_pyc"
+        app_s, base_s = statistics.median(app_times), statistics.median(base_times)
+        out.update({f"app_import_s_{label}": round(app_s, 4), f"baseline_import_s_{label}": round(base_s, 4),
+                    f"ratio_{label}": round(app_s / base_s, 3)})
     probe = subprocess.run([sys.executable, "-c", "import app, sys; print(sorted(m for m in ('stripe', 'qrcode', "
                             "'png', 'boto3') if m in sys.modules))"], cwd=ROOT, capture_output=True, text=True,
                            env={**os.environ, "MARKTPLATZ_MODE": "local"})
-    return {"app_import_s_with_pyc": round(app_pyc, 4), "baseline_import_s_with_pyc": round(base_pyc, 4),
-            "ratio_with_pyc": round(app_pyc / base_pyc, 3),
-            "app_import_s_without_pyc": round(app_src, 4), "baseline_import_s_without_pyc": round(base_src, 4),
-            "ratio_without_pyc": round(app_src / base_src, 3), "target_ratio": 1.2,
-            "heavy_modules_loaded_by_import": probe.stdout.strip()}
+    out.update({"target_ratio": 1.2, "runs_each": runs, "heavy_modules_loaded_by_import": probe.stdout.strip()})
+    return out
 
 
 def qr() -> dict[str, Any]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import hmac
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -18,8 +17,7 @@ ADMIN, RETAILER, SENSOR, MARKETING = "admin", "retailer", "sensor", "marketing"
 CACHE_SECONDS = 60.0
 
 
-@dataclass(frozen=True)
-class Principal:
+class Principal(NamedTuple):
     role: str
     subject_id: str
     key_hash: str = ""

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 LOCAL_ADMIN_TOKEN = "local-admin-token"  # documented default, accepted in local mode only
 
@@ -25,8 +24,7 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     mode: str  # "local" or "aws"
     stage: str
     town_name: str
@@ -47,7 +45,7 @@ class Settings:
     stripe_publishable_key_env: str | None
     stripe_webhook_secret_env: str | None
     mail_from: str
-    extra: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, str] | None = None
 
     @property
     def is_local(self) -> bool:
@@ -58,7 +56,7 @@ class Settings:
 
     def env(self, name: str, default: str | None = None) -> str | None:
         """Any further MARKTPLATZ_* value, still read only through this module."""
-        return self.extra.get(name, default)
+        return (self.extra or {}).get(name, default)
 
 
 @cache

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 INTERVALS = (5, 15, 60)
 OPTIONAL_COUNTS = ("ltr_count", "rtl_count", "adult_count", "child_count")
@@ -13,8 +12,7 @@ CLOCK_SKEW = timedelta(minutes=2)  # sensor clocks drift; an interval starting t
 MIN_YEAR, MAX_YEAR = 2000, 2100  # outside: a broken clock, not a measurement
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """One interval of one sensor. `start` is UTC and aligned to the interval."""
 
     start: datetime

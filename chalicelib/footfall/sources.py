@@ -3,22 +3,20 @@ redemptions from the ledger. Each is one Query per zone."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from chalicelib.core import clock
 
 
-@dataclass(frozen=True)
-class WlanHour:
+class WlanHour(NamedTuple):
     hour: datetime  # UTC
     sessions: int
     devices: int
     dwell_minutes: int
 
 
-@dataclass(frozen=True)
-class Redemption:
+class Redemption(NamedTuple):
     at: datetime  # UTC
     kind: str  # redemption | reversal
     amount_cents: int  # signed ledger amount: redemptions negative, reversals positive

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from chalicelib.core.clock import berlin
 
@@ -80,8 +80,7 @@ def next_start(start: datetime, resolution: str) -> datetime:
     return local_midnight(date(day.year + day.month // 12, day.month % 12 + 1, 1))
 
 
-@dataclass(frozen=True)
-class Buckets:
+class Buckets(NamedTuple):
     resolution: str
     starts: list[datetime]  # Berlin-aware bucket starts
     bounds: list[datetime]  # UTC: len(starts) + 1 edges

@@ -3,11 +3,10 @@ Pure: no I/O."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Holding:
+class Holding(NamedTuple):
     voucher_id: str
     balance_cents: int
     initial_cents: int

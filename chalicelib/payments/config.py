@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chalicelib.core import settings
 
@@ -16,8 +16,7 @@ WITHDRAWAL_DAYS = 14
 DELIVERY_CLAIM_MINUTES = 10  # a delivery claimed longer ago than this counts as crashed and is retried
 
 
-@dataclass(frozen=True)
-class StripeKeys:
+class StripeKeys(NamedTuple):
     secret_key: str
     publishable_key: str
     webhook_secret: str

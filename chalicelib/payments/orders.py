@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -20,8 +19,7 @@ from chalicelib.vouchers import views
 from chalicelib.vouchers.models import Voucher
 
 
-@dataclass(frozen=True)
-class PlacedOrder:
+class PlacedOrder(NamedTuple):
     order: Order
     order_secret: str
     client_secret: str

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.payments import config
 
@@ -23,8 +22,7 @@ class BadSignature(Exception):
     """The webhook's Stripe-Signature is missing, wrong or too old."""
 
 
-@dataclass(frozen=True)
-class PaymentIntent:
+class PaymentIntent(NamedTuple):
     payment_intent_id: str
     client_secret: str
 

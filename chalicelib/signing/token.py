@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -35,8 +35,7 @@ class InvalidToken(Exception):
     """One generic failure for tampered, truncated, foreign or retired tokens (never says which)."""
 
 
-@dataclass(frozen=True)
-class TokenClaims:
+class TokenClaims(NamedTuple):
     version: int
     kid: int
     voucher_id: str

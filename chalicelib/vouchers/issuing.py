@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from pynamodb.connection import Connection
 from pynamodb.transactions import TransactWrite
@@ -22,8 +22,7 @@ MAX_QUANTITY = 500
 MAX_AMOUNT_CENTS = 1_000_000  # 10,000 €: a sanity bound for admin issuing; shop limits live in settings
 
 
-@dataclass(frozen=True)
-class VoucherSpec:
+class VoucherSpec(NamedTuple):
     paid_cents: int
     bonus_cents: int = 0
     voucher_id: str | None = None  # paid orders pass derived ids so that issuing twice writes the same items

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import quote
 
 ACTIONS = ("clear", "view", "list", "deauthed", "custom")
@@ -29,8 +29,7 @@ class AuthmonError(ValueError):
     """Not a well-formed authmon request."""
 
 
-@dataclass(frozen=True)
-class AuthmonRequest:
+class AuthmonRequest(NamedTuple):
     action: str
     gatewayhash: str
     payload: str  # decoded
@@ -102,8 +101,7 @@ def parse_view_reply(reply: str) -> list[list[str]]:
     return [unquote(token).split(" ") for token in reply[2:1026].split()][:MAX_GRANTS_PER_VIEW]
 
 
-@dataclass(frozen=True)
-class Deauth:
+class Deauth(NamedTuple):
     method: str
     token: str
     session_start: int | None

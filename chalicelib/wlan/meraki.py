@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 MAX_URL_CHARS = 2048
@@ -12,8 +12,7 @@ class MerakiError(ValueError):
     """Missing, malformed or foreign parameters."""
 
 
-@dataclass(frozen=True)
-class MerakiArrival:
+class MerakiArrival(NamedTuple):
     base_grant_url: str
     user_continue_url: str
     client_mac: str

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
@@ -39,8 +39,7 @@ class PollRefused(Exception):
     """Unknown gatewayhash, disabled gateway, or the wrong level for this request's method."""
 
 
-@dataclass(frozen=True)
-class PollAnswer:
+class PollAnswer(NamedTuple):
     body: str
 
 

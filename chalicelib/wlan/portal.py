@@ -10,8 +10,8 @@ import base64
 import ipaddress
 import logging
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -55,8 +55,7 @@ class Refused(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class Arrival:
+class Arrival(NamedTuple):
     gateway: Gateway
     query: FasQuery
     rhid: str
@@ -152,8 +151,7 @@ def gateway_target(query: FasQuery) -> tuple[str, str]:
     return query.get("gatewayaddress"), authdir
 
 
-@dataclass(frozen=True)
-class GrantOutcome:
+class GrantOutcome(NamedTuple):
     session_id: str
     level: int
     redirect: str | None  # levels 1-2: where the browser goes to let the gateway in
@@ -273,8 +271,7 @@ def meraki_ticket(gateway_id: str, base_grant_url: str) -> tuple[str, int, str]:
                                     _ticket_message(gateway_id, base_grant_url, session_id, issued))
 
 
-@dataclass(frozen=True)
-class SessionState:
+class SessionState(NamedTuple):
     known: bool
     online: bool
     waiting: bool

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -128,7 +127,7 @@ def _accept(gateway_id: str, form: dict[str, str]) -> Response:
     lang = _lang(form)
     arrival = arrive(gateway_id, form.get("fas"), form.get("iv"), count=False)
     issued = check_ticket(gateway_id, arrival.rhid, form.get("s", ""), form.get("t", ""), form.get("sig", ""))
-    arrival = replace(arrival, session_id=form["s"])
+    arrival = arrival._replace(session_id=form["s"])
     origin = safe_web_url(arrival.query.get("originurl"))
     landing, _ = _session_urls(arrival.session_id, lang, origin)
     outcome = grant_access(arrival, issued, landing)
