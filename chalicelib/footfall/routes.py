@@ -13,11 +13,17 @@ from chalicelib.core import auth, clock
 from chalicelib.core.auth import ADMIN, MARKETING, SENSOR
 from chalicelib.core.errors import bad_request
 from chalicelib.core.http import json_body, json_response, query_param
+from chalicelib.core.lazy import lazy
 from chalicelib.core.validate import choice, email, text, timestamp
-from chalicelib.footfall import events, marketing, stats, zones
-from chalicelib.footfall.ingest import MAX_RECORDS, record_counts
-from chalicelib.footfall.models import SENSOR_KINDS
-from chalicelib.footfall.timeseries import RESOLUTIONS, RangeError, parse_bound
+
+# Loaded when a footfall route is first called, not at every cold start (chalicelib/core/lazy.py).
+events = lazy("chalicelib.footfall.events")
+marketing = lazy("chalicelib.footfall.marketing")
+stats = lazy("chalicelib.footfall.stats")
+zones = lazy("chalicelib.footfall.zones")
+ingest = lazy("chalicelib.footfall.ingest")
+models = lazy("chalicelib.footfall.models")
+timeseries = lazy("chalicelib.footfall.timeseries")
 
 bp = Blueprint(__name__)
 
@@ -62,7 +68,7 @@ def register_sensor():
     body = json_body(bp.current_request)
     name = text(body, "name", max_length=100)
     zone = text(body, "zone", max_length=40)
-    kind = choice(body, "kind", SENSOR_KINDS)
+    kind = choice(body, "kind", models.SENSOR_KINDS)
     sensor, key = zones.register_sensor(name, zone, kind, text(body, "ltr_label", required=False, max_length=100),
                                         text(body, "rtl_label", required=False, max_length=100))
     return json_response({**zones.sensor_view(sensor), "ingest_key": key}, 201)
@@ -101,8 +107,8 @@ def _records(request: Any) -> list[Any]:
     if not isinstance(records, list) or not records:
         raise bad_request("invalid_request", "Send a JSON list of records, or {\"records\": [...]}.",
                           field="records")
-    if len(records) > MAX_RECORDS:
-        raise bad_request("too_many_records", f"At most {MAX_RECORDS} records per request.", field="records")
+    if len(records) > ingest.MAX_RECORDS:
+        raise bad_request("too_many_records", f"At most {ingest.MAX_RECORDS} records per request.", field="records")
     return records
 
 
@@ -111,7 +117,7 @@ def ingest_measurements():
     """Ingest up to 1,000 interval counts (sensor key); a re-sent interval replaces, never adds."""
     principal = auth.require(bp.current_request, SENSOR)
     records = _records(bp.current_request)
-    result = record_counts(principal.subject_id, principal.zone or "", records)
+    result = ingest.record_counts(principal.subject_id, principal.zone or "", records)
     return json_response(result.answer())
 
 
@@ -153,9 +159,9 @@ def record_event():
 def _range(request: Any, default_days: int = 7) -> tuple[Any, Any]:
     raw_from, raw_to = query_param(request, "from"), query_param(request, "to")
     try:
-        end = parse_bound(raw_to, end=True) if raw_to else clock.now()
-        start = parse_bound(raw_from, end=False) if raw_from else end - timedelta(days=default_days)
-    except RangeError as err:
+        end = timeseries.parse_bound(raw_to, end=True) if raw_to else clock.now()
+        start = timeseries.parse_bound(raw_from, end=False) if raw_from else end - timedelta(days=default_days)
+    except timeseries.RangeError as err:
         raise bad_request("invalid_range", str(err)) from None
     if end <= start:
         raise bad_request("invalid_range", "'to' must lie after 'from'.")
@@ -207,7 +213,7 @@ def _csv(render: str, answer: dict[str, Any], name: str) -> Response:
 def _stats_call(call: Any, *args: Any) -> dict[str, Any]:
     try:
         return call(*args)
-    except RangeError as err:
+    except timeseries.RangeError as err:
         raise bad_request("invalid_range", str(err)) from None
 
 
@@ -217,8 +223,8 @@ def footfall_stats():
     request = bp.current_request
     auth.require(request, ADMIN, MARKETING)
     resolution = query_param(request, "resolution", "day")
-    if resolution not in RESOLUTIONS:
-        raise bad_request("invalid_request", f"'resolution' must be one of: {', '.join(RESOLUTIONS)}.",
+    if resolution not in timeseries.RESOLUTIONS:
+        raise bad_request("invalid_request", f"'resolution' must be one of: {', '.join(timeseries.RESOLUTIONS)}.",
                           field="resolution")
     as_csv = _wants_csv(request)
     start, end = _range(request)

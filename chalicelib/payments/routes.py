@@ -8,9 +8,19 @@ from chalicelib.core import auth
 from chalicelib.core.auth import ADMIN, RETAILER
 from chalicelib.core.errors import bad_request
 from chalicelib.core.http import client_address, json_body, json_response, query_param
+from chalicelib.core.lazy import lazy
 from chalicelib.core.ratelimit import hit
 from chalicelib.core.validate import choice, email, integer, text, timestamp
-from chalicelib.payments import campaigns, config, orders, refunds, settlement, statement, stripe_gateway, webhook
+
+# Loaded when a payment route is first called, not at every cold start (chalicelib/core/lazy.py).
+campaigns = lazy("chalicelib.payments.campaigns")
+config = lazy("chalicelib.payments.config")
+orders = lazy("chalicelib.payments.orders")
+refunds = lazy("chalicelib.payments.refunds")
+settlement = lazy("chalicelib.payments.settlement")
+statement = lazy("chalicelib.payments.statement")
+stripe_gateway = lazy("chalicelib.payments.stripe_gateway")
+webhook = lazy("chalicelib.payments.webhook")
 
 bp = Blueprint(__name__)
 

@@ -7,7 +7,9 @@ from chalice import Blueprint
 from chalicelib.core import auth
 from chalicelib.core.auth import ADMIN
 from chalicelib.core.http import json_body, json_response
-from chalicelib.wlan import gateways
+from chalicelib.core.lazy import lazy
+
+gateways = lazy("chalicelib.wlan.gateways")  # loaded when an admin first manages gateways
 
 bp = Blueprint(__name__)
 
