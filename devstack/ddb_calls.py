@@ -20,11 +20,11 @@ class Calls(list):
 
 def _drop_connections() -> None:
     from chalicelib.store.tables import all_models
-    from chalicelib.vouchers import issuing
+    from chalicelib.store.transactions import drop_connections
 
     for model in all_models():
         model._connection = None
-    issuing._connections.clear()
+    drop_connections()
 
 
 @contextmanager

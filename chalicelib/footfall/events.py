@@ -11,7 +11,7 @@ from chalicelib.core.errors import bad_request
 from chalicelib.core.ids import time_ordered_id
 from chalicelib.footfall import zones as zone_service
 from chalicelib.footfall.models import Event
-from chalicelib.vouchers.issuing import transaction
+from chalicelib.store.transactions import transaction
 
 MAX_ZONES = 25
 

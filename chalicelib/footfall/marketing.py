@@ -17,7 +17,7 @@ from chalicelib.core.ids import key_hash, random_id, secret_key
 from chalicelib.footfall.models import ACTIVE, MarketingUser
 from chalicelib.store.credentials import disable_holder
 from chalicelib.store.models import Credential
-from chalicelib.vouchers.issuing import transaction
+from chalicelib.store.transactions import transaction
 
 
 def marketing_user_view(user: MarketingUser) -> dict[str, Any]:

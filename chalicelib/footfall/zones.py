@@ -13,7 +13,7 @@ from chalicelib.core.ids import key_hash, random_id, secret_key
 from chalicelib.footfall.models import ACTIVE, Sensor, Zone
 from chalicelib.store.credentials import disable_holder, replace_key
 from chalicelib.store.models import Credential
-from chalicelib.vouchers.issuing import transaction
+from chalicelib.store.transactions import transaction
 
 ZONE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 SENSOR_ID_RE = re.compile(r"^sen_[a-z2-7]{1,40}$")

@@ -22,7 +22,8 @@ from chalicelib.core.errors import AppError
 from chalicelib.payments import config, delivery
 from chalicelib.payments.models import FAILED, PAID, PARTIALLY_REFUNDED, PENDING, Campaign, Order
 from chalicelib.payments.orders import get_order, voucher_ids_for, vouchers_of
-from chalicelib.vouchers.issuing import VoucherSpec, add_to_transaction, build_vouchers, transaction
+from chalicelib.store.transactions import transaction
+from chalicelib.vouchers.issuing import VoucherSpec, add_to_transaction, build_vouchers
 from chalicelib.vouchers.models import Voucher
 
 log = logging.getLogger("marktplatz.payments")

@@ -18,7 +18,7 @@ from chalicelib.payments.allocation import Holding, bonus_share, vouchers_to_ref
 from chalicelib.payments.fulfil import fulfil_order
 from chalicelib.payments.models import FAILED, PAID, PARTIALLY_REFUNDED, PENDING, REFUNDED, Campaign, Order
 from chalicelib.payments.orders import get_order, vouchers_of
-from chalicelib.vouchers.issuing import transaction
+from chalicelib.store.transactions import transaction
 from chalicelib.vouchers.models import ACTIVE, BLOCKED, LedgerEntry, Voucher
 from chalicelib.vouchers.redemption import balance_hints
 

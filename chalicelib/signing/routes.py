@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from collections.abc import Callable
+
+from chalice import Blueprint, Response
 
 from chalicelib.core import auth
 from chalicelib.core.auth import ADMIN
@@ -38,25 +40,23 @@ def publish_signing_key():
     return json_response(_state(key.kid), 201)
 
 
-@bp.route("/api/v1/signing-keys/{kid}/activate", methods=["POST"])
-def activate_signing_key(kid: str):
-    """Make a published key the signing key; the previous one keeps verifying (admin)."""
+def _change_state(kid: str, step: Callable[[int], None]) -> Response:
     auth.require(bp.current_request, ADMIN)
     number = _kid(kid)
     try:
-        keystore.activate_key(number)
+        step(number)
     except ValueError as err:
         raise conflict("key_state", str(err)) from None
     return json_response(_state(number))
+
+
+@bp.route("/api/v1/signing-keys/{kid}/activate", methods=["POST"])
+def activate_signing_key(kid: str):
+    """Make a published key the signing key; the previous one keeps verifying (admin)."""
+    return _change_state(kid, keystore.activate_key)
 
 
 @bp.route("/api/v1/signing-keys/{kid}/retire", methods=["POST"])
 def retire_signing_key(kid: str):
     """Retire a key: tokens it signed stop verifying at once (admin). Never the active key."""
-    auth.require(bp.current_request, ADMIN)
-    number = _kid(kid)
-    try:
-        keystore.retire_key(number)
-    except ValueError as err:
-        raise conflict("key_state", str(err)) from None
-    return json_response(_state(number))
+    return _change_state(kid, keystore.retire_key)

@@ -16,21 +16,16 @@ from chalicelib.core import auth
 from chalicelib.core.errors import conflict
 from chalicelib.core.ids import key_hash, secret_key
 from chalicelib.store.models import Credential
+from chalicelib.store.transactions import transaction
 
 ACTIVE, DISABLED = "active", "disabled"
-
-
-def _transaction() -> Any:
-    from chalicelib.vouchers.issuing import transaction
-
-    return transaction()
 
 
 def disable_holder(holder: Any) -> None:
     """Status `disabled` and the key deleted, together: the key stops working at once."""
     model = type(holder)
     try:
-        with _transaction() as tx:
+        with transaction() as tx:
             tx.update(holder, actions=[model.status.set(DISABLED)], condition=model.key_hash == holder.key_hash)
             tx.delete(Credential(holder.key_hash))
     except TransactWriteError:
@@ -45,7 +40,7 @@ def replace_key(holder: Any, prefix: str, credential_for: Callable[[str], Creden
     new_key = secret_key(prefix)
     hashed, old_hash = key_hash(new_key), holder.key_hash
     try:
-        with _transaction() as tx:
+        with transaction() as tx:
             tx.update(holder, actions=[model.key_hash.set(hashed), model.status.set(ACTIVE)],
                       condition=model.key_hash == old_hash)
             tx.delete(Credential(old_hash))

@@ -6,7 +6,6 @@ import os
 from datetime import datetime
 from typing import NamedTuple
 
-from pynamodb.connection import Connection
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import clock
@@ -79,15 +78,3 @@ def issue_vouchers(amount_cents: int, quantity: int, *, campaign: str | None = N
         for voucher, _ in pairs:
             batch.save(voucher)
     return [voucher for voucher, _ in pairs]
-
-
-_connections: dict[tuple[str, str | None], Connection] = {}
-
-
-def transaction() -> TransactWrite:
-    """A TransactWrite on a shared connection: a botocore client per call would cost more than the write itself."""
-    key = (Voucher.Meta.region, Voucher.Meta.host)
-    connection = _connections.get(key)
-    if connection is None:
-        connection = _connections.setdefault(key, Connection(region=key[0], host=key[1], max_pool_connections=50))
-    return TransactWrite(connection=connection)

@@ -9,8 +9,9 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from chalicelib.core import clock
 from chalicelib.core.errors import conflict, not_found
 from chalicelib.core.ids import time_ordered_id
+from chalicelib.store.transactions import transaction
 from chalicelib.vouchers import views
-from chalicelib.vouchers.issuing import VoucherSpec, add_to_transaction, build_vouchers, transaction
+from chalicelib.vouchers.issuing import VoucherSpec, add_to_transaction, build_vouchers
 from chalicelib.vouchers.models import ACTIVE, BLOCKED, LedgerEntry, Voucher
 from chalicelib.vouchers.redemption import balance_hints
 

@@ -29,6 +29,7 @@ from chalicelib.core.ids import time_ordered_id
 from chalicelib.signing import keystore
 from chalicelib.signing.token import InvalidToken
 from chalicelib.store.models import IdempotencyRecord
+from chalicelib.store.transactions import transaction
 from chalicelib.vouchers import views
 from chalicelib.vouchers.models import ACTIVE, LedgerEntry, Retailer, Voucher
 
@@ -141,8 +142,6 @@ def redeem(principal: Principal, token: Any, amount_cents: int, idempotency_key:
                             actor=principal.subject_id)
         record = IdempotencyRecord(scope_key, request_hash=request_hash, status=201,
                                    response=json.dumps(answer), expires_at=now + IDEMPOTENCY_TTL)
-        from chalicelib.vouchers.issuing import transaction
-
         try:
             with transaction() as tx:
                 tx.condition_check(Retailer, principal.subject_id,
@@ -213,8 +212,6 @@ def reverse_redemption(principal: Principal, redemption_id: str) -> tuple[int, d
     reversal = LedgerEntry(entry.voucher_id, reversal_id, kind="reversal", amount_cents=amount,
                            created_at=clock.iso_ms(now), retailer_id=entry.retailer_id, zone=entry.zone,
                            reverses=entry.entry_id, actor=principal.subject_id)
-    from chalicelib.vouchers.issuing import transaction
-
     try:
         with transaction() as tx:
             tx.save(reversal, condition=LedgerEntry.entry_id.does_not_exist())

@@ -11,7 +11,7 @@ from chalicelib.core.errors import conflict, not_found
 from chalicelib.core.ids import key_hash, random_id, secret_key
 from chalicelib.store.credentials import disable_holder, replace_key
 from chalicelib.store.models import Credential
-from chalicelib.vouchers.issuing import transaction
+from chalicelib.store.transactions import transaction
 from chalicelib.vouchers.models import ACTIVE, Retailer
 
 

@@ -8,7 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.core import auth, settings
 from chalicelib.core.auth import ADMIN, RETAILER
-from chalicelib.core.errors import bad_request, not_found
+from chalicelib.core.errors import AppError, bad_request, not_found
 from chalicelib.core.http import client_address, json_body, json_response, query_param
 from chalicelib.core.pagination import limit_param
 from chalicelib.core.ratelimit import hit
@@ -47,10 +47,8 @@ def voucher_balance():
     voucher_id = verify_token(token)
     try:
         voucher = lifecycle.get_voucher(voucher_id)
-    except Exception as err:  # a validly signed but unknown voucher must look exactly like a bad token
-        if getattr(err, "code", None) == "not_found":
-            raise invalid_token() from None
-        raise
+    except AppError:  # a validly signed but unknown voucher must look exactly like a bad token
+        raise invalid_token() from None
     balance_hints.put(voucher_id, int(voucher.balance_cents))
     return json_response(views.voucher_public(voucher), headers={"Cache-Control": "no-store"})
 
@@ -62,9 +60,9 @@ def voucher_detail(voucher_id: str):
     return json_response(lifecycle.voucher_with_ledger(voucher_id))
 
 
-def _reason(body_required: bool = False) -> str | None:
-    raw = bp.current_request.raw_body
-    if not raw and not body_required:
+def _reason() -> str | None:
+    """The optional `{"reason"}` of a block; an empty body is fine."""
+    if not bp.current_request.raw_body:
         return None
     return text(json_body(bp.current_request), "reason", required=False, max_length=300)
 

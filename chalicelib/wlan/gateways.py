@@ -8,12 +8,12 @@ import time
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import clock, settings
 from chalicelib.core.errors import bad_request, not_found
 from chalicelib.core.ids import random_id
 from chalicelib.core.validate import choice, integer, text
+from chalicelib.store.transactions import transaction
 from chalicelib.wlan.fas_query import gateway_hash
 from chalicelib.wlan.models import ACTIVE, DISABLED, GATEWAY_MARKER, MARKER, MERAKI, OPENNDS, PENDING, Gateway, Grant
 
@@ -25,12 +25,6 @@ CACHE_SECONDS = 30.0
 
 _cache: dict[str, tuple[float, Gateway]] = {}
 _cache_lock = threading.Lock()
-
-
-def transaction() -> TransactWrite:
-    from chalicelib.vouchers.issuing import transaction as tx
-
-    return tx()
 
 
 def queue_of(gateway_id: str, gw_hash: str) -> str:

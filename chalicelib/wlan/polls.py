@@ -13,10 +13,11 @@ from typing import NamedTuple
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib.core import clock
+from chalicelib.store.transactions import transaction
 from chalicelib.wlan import authmon
 from chalicelib.wlan.authmon import AuthmonError, AuthmonRequest
 from chalicelib.wlan.fas_query import rhid as make_rhid
-from chalicelib.wlan.gateways import drop_pending, get_gateway, queue_of, transaction
+from chalicelib.wlan.gateways import drop_pending, get_gateway, queue_of
 from chalicelib.wlan.models import (
     ACKED,
     ACTIVE,

@@ -19,10 +19,11 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from chalicelib.core import clock, metrics
 from chalicelib.core.ids import random_id
 from chalicelib.core.ratelimit import hit
+from chalicelib.store.transactions import transaction
 from chalicelib.wlan import config, keys
 from chalicelib.wlan.authmon import grant_entry
 from chalicelib.wlan.fas_query import FasError, FasQuery, gateway_hash, read, rhid
-from chalicelib.wlan.gateways import get_gateway, pin_gateway_hash, queue_of, transaction
+from chalicelib.wlan.gateways import get_gateway, pin_gateway_hash, queue_of
 from chalicelib.wlan.models import (
     ACKED,
     ACTIVE,
