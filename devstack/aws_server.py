@@ -40,6 +40,10 @@ class SerializedApp:
 def build_app(serialize: bool = True) -> Any:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+    from devstack import moto_dynamodb
+
+    moto_dynamodb.apply()
+
     app = DomainDispatcherApplication(create_backend_app)
     return SerializedApp(app) if serialize else app
 
