@@ -7,6 +7,8 @@
 - Instance tracking. moto's BaseModel appends every instance ever made to a class-level list (for its /moto-api
   data view), so every DynamoDB item, every copy and every update's "old item" stayed alive for good. DynamoDB's
   models are not tracked here; the other services' (SES mails in the local outbox) still are.
+- Changed items. Every item a request puts, updates or deletes is noted in `changed`, so that the journal can
+  record the items' new state (a redo log) instead of the request, which would be as slow to replay as to serve.
 - Empty buckets. moto keeps a table's items in a defaultdict: reading or deleting a missing key of a table with a
   sort key left an empty dict behind, one per lookup of an unknown key.
 """
@@ -17,6 +19,9 @@ import copy
 from typing import Any
 
 _applied = False
+# (table, hash key, sort key) of every item changed since the last `take_changes()`; the server's lock guards it.
+changed: dict[tuple[str, str, Any, Any], Any] = {}
+tracking = False  # on when a journal wants the changes (aws_server with a data folder)
 
 
 class _Untracked(list):
@@ -40,7 +45,42 @@ def apply() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items
     Table.get_item = _get_item
     Table.delete_item = _delete_item
+    original_put, original_update = Table.put_item, DynamoDBBackend.update_item
+
+    def put_item(self: Any, *args: Any, **kwargs: Any) -> Any:
+        item = original_put(self, *args, **kwargs)
+        _note(self, item.hash_key, item.range_key)
+        return item
+
+    def update_item(self: Any, table_name: str, key: Any, *args: Any, **kwargs: Any) -> Any:
+        item = original_update(self, table_name, key, *args, **kwargs)
+        _note(self.get_table(table_name), item.hash_key, item.range_key)
+        return item
+
+    Table.put_item = put_item
+    DynamoDBBackend.update_item = update_item
     _applied = True
+
+
+def _note(table: Any, hash_key: Any, range_key: Any) -> None:
+    if tracking:
+        changed[(table.region_name, table.name, hash_key, range_key)] = table
+
+
+def take_changes() -> list[dict[str, Any]]:
+    """The changed items' current state ({"put": attributes} or {"delete": key}), and forget them."""
+    out = []
+    for (region, name, hash_key, range_key), table in changed.items():
+        item = _get_item(table, hash_key, range_key)
+        if item is not None:
+            out.append({"region": region, "table": name, "put": item.to_json()["Attributes"]})
+        else:
+            key = {table.hash_key_attr: hash_key.to_json()}
+            if range_key is not None:
+                key[table.range_key_attr] = range_key.to_json()
+            out.append({"region": region, "table": name, "delete": key})
+    changed.clear()
+    return out
 
 
 def _get_item(self: Any, hash_key: Any, range_key: Any = None, projection_expression: Any = None) -> Any:
@@ -66,6 +106,7 @@ def _delete_item(self: Any, hash_key: Any, range_key: Any) -> Any:
             del self.items[hash_key]
     else:
         item = self.items.pop(hash_key, None)
+    _note(self, hash_key, range_key)
     if item is not None and self.stream_shard is not None:
         self.stream_shard.add(item, None)
     return item
