@@ -52,3 +52,12 @@ def unprocessable(code: str, message: str, **details: Any) -> AppError:
 
 def too_many_requests(message: str = "Too many requests; try again in a minute.") -> AppError:
     return AppError("rate_limited", message, 429)
+
+
+STORE_RETRY_AFTER_SECONDS = 5
+
+
+def store_unavailable() -> AppError:
+    return AppError("store_unavailable", "The voucher store did not answer in time. Please retry in a few seconds "
+                    "with the same Idempotency-Key: a redemption that went through is then reported, never made "
+                    "twice.", 503)

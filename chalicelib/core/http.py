@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from chalice import BadRequestError, ChaliceViewError, NotFoundError, Response
 
-from chalicelib.core.errors import AppError, bad_request
+from chalicelib.core.errors import STORE_RETRY_AFTER_SECONDS, AppError, bad_request, store_unavailable
 
 log = logging.getLogger("marktplatz")
 
@@ -26,6 +27,8 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 def error_response(err: AppError) -> Response:
     headers = {"Retry-After": "60"} if err.status == 429 else None
+    if err.status == 503:
+        headers = {"Retry-After": str(STORE_RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
     return json_response(err.body(), err.status, headers)
 
 
@@ -60,6 +63,31 @@ def error_middleware(event: Any, get_response: Callable[[Any], Response]) -> Res
         return json_response({"error": {"code": "internal", "message": "Internal error; nothing was changed "
                                         "that a retry with the same Idempotency-Key would repeat."}}, 500)
     return _uniform(response)
+
+
+def answer_store_outages() -> None:
+    """A store that did not answer in time becomes `503 store_unavailable` instead of a 500.
+
+    Chalice turns any other exception a view raises into its own 500 before middleware sees it; the hook it calls
+    for that runs inside the `except`, so the error at hand can still be recognised and raised as an AppError.
+    """
+    from chalice.app import RestAPIEventHandler
+
+    original = RestAPIEventHandler._unhandled_exception_to_response
+    if getattr(original, "answers_store_outages", False):
+        return
+
+    def unhandled(self: Any) -> Response:
+        from chalicelib.store.availability import unavailable
+
+        err = sys.exc_info()[1]
+        if err is not None and unavailable(err):
+            log.warning("store unavailable: %s", type(err).__name__)
+            raise store_unavailable() from err
+        return original(self)
+
+    unhandled.answers_store_outages = True  # type: ignore[attr-defined]
+    RestAPIEventHandler._unhandled_exception_to_response = unhandled  # type: ignore[method-assign]
 
 
 _CHALICE_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice import Chalice
 
-PUBLIC_PREFIXES = ("/v/", "/V/", "/static/", "/.well-known/", "/healthz", "/openapi.json", "/capport/")
+PUBLIC_PREFIXES = ("/v/", "/V/", "/static/", "/.well-known/", "/healthz", "/readyz", "/openapi.json", "/capport/")
 
 ERROR_SCHEMA = {
     "type": "object",
