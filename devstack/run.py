@@ -133,6 +133,9 @@ class Stack:
             "--faskey", gw["faskey"], "--gatewayname", gw["gatewayname"], "--port", str(self.gateway_port)])
         wait_http(f"{self.gateway_url}/status", proc=self.gateway_proc)
 
+    def pid_of(self, name: str) -> int:
+        return next(pid for pid, n in self.names.items() if n == name)
+
     def exited(self) -> list[subprocess.Popen]:
         return [p for p in self.procs if p.poll() is not None]
 
