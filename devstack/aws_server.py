@@ -65,7 +65,7 @@ class SerializedApp:
         return int(seen[0].split()[0]) if seen else 500, body
 
 
-def build_app(serialize: bool = True, data_dir: Path | None = None) -> Any:
+def build_app(serialize: bool = True, data_dir: Path | None = None, compact_after: int | None = None) -> Any:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from devstack import moto_dynamodb
@@ -76,19 +76,19 @@ def build_app(serialize: bool = True, data_dir: Path | None = None) -> Any:
         return SerializedApp(app) if serialize else app
     from devstack.store_journal import Journal
 
-    journal = Journal(data_dir, app)
+    journal = Journal(data_dir, app) if compact_after is None else Journal(data_dir, app, compact_after)
     figures = journal.open()
     print(f"aws stand-in: loaded {figures['items']} items and replayed {figures['replayed']} writes from {data_dir}"
           f" in {figures['seconds']} s", flush=True)
     return SerializedApp(app, journal)
 
 
-def make(host: str = "127.0.0.1", port: int = 0, serialize: bool = True,
-         data_dir: Path | None = None) -> BaseWSGIServer:
+def make(host: str = "127.0.0.1", port: int = 0, serialize: bool = True, data_dir: Path | None = None,
+         compact_after: int | None = None) -> BaseWSGIServer:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
     os.environ.setdefault("MOTO_PORT", str(port))
-    return make_server(host, port, build_app(serialize, data_dir), threaded=True,
+    return make_server(host, port, build_app(serialize, data_dir, compact_after), threaded=True,
                        request_handler=MotoRequestHandler)
 
 
@@ -103,11 +103,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=4566)
     parser.add_argument("--data-dir", type=Path, help="keep the data here (journal and snapshot); else in memory only")
+    parser.add_argument("--compact-after", type=int, help="journal lines between snapshots")
     args = parser.parse_args(argv)
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the app's own output
-    server = make("127.0.0.1", args.port, data_dir=args.data_dir)
+    server = make("127.0.0.1", args.port, data_dir=args.data_dir, compact_after=args.compact_after)
     app = server.app
 
     def stop(*_: object) -> None:

@@ -67,17 +67,30 @@ def _note(table: Any, hash_key: Any, range_key: Any) -> None:
         changed[(table.region_name, table.name, hash_key, range_key)] = table
 
 
+def plain(value: Any) -> dict[str, Any]:
+    """A stored value as DynamoDB JSON exactly as moto holds it (binary stays bytes; moto's to_json is lossy)."""
+    if value.is_list():
+        return {"L": [plain(v) for v in value.value]}
+    if value.is_map():
+        return {"M": {k: plain(v) for k, v in value.value.items()}}
+    return {value.type: value.value}
+
+
+def item_attributes(item: Any) -> dict[str, Any]:
+    return {name: plain(value) for name, value in item.attrs.items()}
+
+
 def take_changes() -> list[dict[str, Any]]:
     """The changed items' current state ({"put": attributes} or {"delete": key}), and forget them."""
     out = []
     for (region, name, hash_key, range_key), table in changed.items():
         item = _get_item(table, hash_key, range_key)
         if item is not None:
-            out.append({"region": region, "table": name, "put": item.to_json()["Attributes"]})
+            out.append({"region": region, "table": name, "put": item_attributes(item)})
         else:
-            key = {table.hash_key_attr: hash_key.to_json()}
+            key = {table.hash_key_attr: plain(hash_key)}
             if range_key is not None:
-                key[table.range_key_attr] = range_key.to_json()
+                key[table.range_key_attr] = plain(range_key)
             out.append({"region": region, "table": name, "delete": key})
     changed.clear()
     return out

@@ -15,6 +15,7 @@ journals that follow it.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -28,6 +29,7 @@ from urllib.parse import parse_qs
 SNAPSHOT = "snapshot.jsonl"
 JOURNAL = re.compile(r"^journal-(\d+)\.jsonl$")
 COMPACT_AFTER = 20_000  # journal lines: replaying them takes seconds; compacting ~1 s per 50,000 items
+REPLAY_COMPACT = 1000  # replayed at start: compact then, rather than replay them again next time
 READS = ("Get", "Describe", "List", "Query", "Scan", "BatchGet", "TransactGet")
 ITEM_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "ExecuteStatement",
                "BatchExecuteStatement", "ExecuteTransaction"}
@@ -129,9 +131,11 @@ class Journal:
                 else:
                     failed += call(self.app, line["request"]) >= 300
                 replayed += 1
-        self.generation = max([first] + [g for g, _ in journals])
-        if journals:
-            self.compact()  # a fresh journal: never append behind a torn line
+        # Appends go to a new journal, never behind a torn line; a long replay is compacted at once.
+        self.generation = max([first] + [g for g, _ in journals]) + (1 if journals else 0)
+        self.lines = replayed
+        if replayed >= REPLAY_COMPACT:
+            self.compact()
         else:
             self._open_journal()
         moto_dynamodb.changed.clear()
@@ -220,6 +224,8 @@ def _dynamodb_state() -> Iterator[dict[str, Any]]:
     """Each table as a CreateTable request (and UpdateTimeToLive), followed by its items."""
     from moto.dynamodb.models import dynamodb_backends
 
+    from devstack import moto_dynamodb
+
     for account, regions in list(dynamodb_backends.items()):
         for region, backend in list(regions.items()):
             for table in list(backend.tables.values()):
@@ -232,7 +238,7 @@ def _dynamodb_state() -> Iterator[dict[str, Any]]:
                     yield {"kind": "request", "account": account, "region": region, "table": table.name,
                            "request": request}
                 for item in table.all_items():
-                    yield {"kind": "item", "item": item.to_json()["Attributes"]}
+                    yield {"kind": "item", "item": moto_dynamodb.item_attributes(item)}
 
 
 def _table_requests(table: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -262,11 +268,23 @@ def _lines(path: Path) -> Iterator[dict[str, Any]]:
         for raw in f:
             if not raw.endswith(b"\n"):
                 return  # torn by a crash mid-append: that write was never acknowledged
-            yield json.loads(raw)
+            yield json.loads(raw, object_hook=_bytes_back)
 
 
 def _encode(obj: dict[str, Any]) -> bytes:
-    return json.dumps(obj, separators=(",", ":")).encode() + b"\n"
+    return json.dumps(obj, separators=(",", ":"), default=_bytes_out).encode() + b"\n"
+
+
+def _bytes_out(value: Any) -> Any:
+    if isinstance(value, bytes):  # binary attributes: {"$b": base64}
+        return {"$b": base64.b64encode(value).decode()}
+    raise TypeError(f"cannot journal {type(value).__name__}")
+
+
+def _bytes_back(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1 and isinstance(obj.get("$b"), str):
+        return base64.b64decode(obj["$b"])
+    return obj
 
 
 def _fsync_dir(folder: Path) -> None:
