@@ -94,10 +94,12 @@ def _table(region: str, name: str) -> Any:
 def _apply_changes(changes: list[dict[str, Any]]) -> None:
     from moto.dynamodb.models.dynamo_type import DynamoType
 
+    from devstack.moto_dynamodb import restore_item
+
     for change in changes:
         table = _table(change["region"], change["table"])
         if "put" in change:
-            table.put_item(change["put"])
+            restore_item(table, change["put"])
         else:
             key = change["delete"]
             range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
@@ -144,6 +146,8 @@ class Journal:
                 "seconds": round(time.monotonic() - started, 2)}
 
     def _load_snapshot(self) -> tuple[int, int]:
+        from devstack.moto_dynamodb import restore_item
+
         path = self.folder / SNAPSHOT
         if not path.exists():
             return 0, 0
@@ -152,7 +156,7 @@ class Journal:
         for line in _lines(path):
             kind = line["kind"]
             if kind == "item":
-                table.put_item(line["item"])  # type: ignore[union-attr]
+                restore_item(table, line["item"])
                 items += 1
             elif kind == "header":
                 first = line["next_journal"]
@@ -268,7 +272,7 @@ def _lines(path: Path) -> Iterator[dict[str, Any]]:
         for raw in f:
             if not raw.endswith(b"\n"):
                 return  # torn by a crash mid-append: that write was never acknowledged
-            yield json.loads(raw, object_hook=_bytes_back)
+            yield json.loads(raw, object_hook=_bytes_back) if b'"$b"' in raw else json.loads(raw)
 
 
 def _encode(obj: dict[str, Any]) -> bytes:

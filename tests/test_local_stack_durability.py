@@ -4,7 +4,6 @@ demo data is seeded only once, and a second SIGTERM during shutdown leaves no pr
 from __future__ import annotations
 
 import json
-import os
 import signal
 import tempfile
 import uuid
@@ -15,7 +14,7 @@ import pytest
 import requests
 
 from devstack.run import free_port
-from tests.conftest import ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN, without_test_timeouts
 from tests.support.processes import MakeRun
 
 pytestmark = [pytest.mark.stack, pytest.mark.xdist_group("stack")]
@@ -25,8 +24,9 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 @pytest.fixture
 def make_run() -> Iterator[MakeRun]:
     data_dir = Path(tempfile.mkdtemp(prefix="mp-durable-"))
-    env = {**os.environ, "PORT": str(free_port()), "GATEWAY_PORT": str(free_port()),
-           "MARKTPLATZ_DATA_DIR": str(data_dir)}
+    with without_test_timeouts() as environ:
+        env = {**environ, "PORT": str(free_port()), "GATEWAY_PORT": str(free_port()),
+               "MARKTPLATZ_DATA_DIR": str(data_dir)}
     env.pop("MARKTPLATZ_BASE_URL", None)
     run = MakeRun(env)
     try:

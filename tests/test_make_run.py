@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 import requests
 
 from devstack.run import free_port
+from tests.conftest import without_test_timeouts
 
 pytestmark = [pytest.mark.stack, pytest.mark.xdist_group("stack")]
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +30,9 @@ def _children(pid: int) -> set[int]:
 def test_run_prints_the_banner_and_sigterm_stops_every_process() -> None:
     port = free_port()
     data_dir = Path(tempfile.mkdtemp(prefix="mp-run-"))
-    env = {**os.environ, "PORT": str(port), "GATEWAY_PORT": str(free_port()), "MARKTPLATZ_DATA_DIR": str(data_dir)}
+    with without_test_timeouts() as environ:
+        env = {**environ, "PORT": str(port), "GATEWAY_PORT": str(free_port()),
+               "MARKTPLATZ_DATA_DIR": str(data_dir)}
     env.pop("MARKTPLATZ_BASE_URL", None)
     proc = subprocess.Popen([sys.executable, "-m", "devstack.run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
