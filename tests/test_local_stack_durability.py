@@ -1,9 +1,11 @@
 """The local stack keeps a town's data: a SIGTERM restart and a `kill -9` of every process lose nothing answered,
-demo data is seeded only once, and a second SIGTERM during shutdown leaves no process behind."""
+demo data is seeded only once, a dead app process is restarted, and a second SIGTERM during shutdown leaves no
+process behind."""
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import tempfile
 import uuid
@@ -55,6 +57,12 @@ def test_data_survives_a_sigterm_restart_and_a_kill_9_of_every_process(make_run:
     shop = requests.post(f"{base}/api/v1/retailers", headers=ADMIN, timeout=30, json={
         "name": "Metzgerei Nach Restart", "address": "Markt 9", "email": "m@example.org", "zone": "markt"})
     assert shop.status_code == 201
+
+    os.kill(make_run.child("devstack.app_server"), signal.SIGKILL)  # the app dies; make run brings it back
+    make_run.wait_for_line("the app process is running again")
+    assert "restarting it" in "".join(make_run.output)
+    assert requests.get(f"{base}/api/v1/vouchers/{voucher['voucher_id']}", headers=ADMIN, timeout=30).json()[
+        "balance_cents"] == voucher["balance_cents"] - 300
 
     assert make_run.stop(signal.SIGTERM, signal.SIGTERM) < 10  # a second signal does not cut the clean-up short
     banner = make_run.start()

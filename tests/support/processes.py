@@ -77,6 +77,25 @@ class MakeRun:
         assert alive(children) == [], "processes left behind"
         return time.monotonic() - started
 
+    def child(self, module: str) -> int:
+        """The pid of the child process running `python -m <module>`."""
+        for pid in descendants(self.pid):
+            try:
+                if module in Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0"):
+                    return pid
+            except OSError:
+                continue
+        raise AssertionError(f"no {module} process")
+
+    def wait_for_line(self, text: str, timeout: float = 120) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [line for line in list(self.output) if text in line]
+            if found:
+                return found[-1]
+            time.sleep(0.2)
+        raise AssertionError(f"no line with {text!r}: {''.join(self.output)[-2000:]}")
+
     def kill_everything(self) -> None:
         """kill -9 of every process of the stack at once, as a crash or the OOM killer would."""
         pids = descendants(self.pid) | {self.pid}
