@@ -8,7 +8,7 @@ from datetime import timedelta
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.core import clock
-from chalicelib.core.errors import too_many_requests
+from chalicelib.core.errors import rate_limited
 
 
 def hit(scope: str, client: str, per_minute: int) -> None:
@@ -26,5 +26,5 @@ def hit(scope: str, client: str, per_minute: int) -> None:
         )
     except UpdateError as err:
         if err.cause_response_code == "ConditionalCheckFailedException":
-            raise too_many_requests() from None
+            raise rate_limited() from None
         raise

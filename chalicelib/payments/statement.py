@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.payments.allocation import bonus_share
+from chalicelib.vouchers.rules import bonus_share
 
 
 @dataclass

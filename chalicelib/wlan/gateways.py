@@ -10,10 +10,10 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.core import clock, settings
-from chalicelib.core.errors import bad_request, not_found
+from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.ids import random_id
 from chalicelib.core.validate import choice, integer, text
-from chalicelib.store.transactions import transaction
+from chalicelib.store.transactions import TransactionCancelled, transaction
 from chalicelib.wlan.fas_query import gateway_hash
 from chalicelib.wlan.models import ACTIVE, DISABLED, GATEWAY_MARKER, MARKER, MERAKI, OPENNDS, PENDING, Gateway, Grant
 
@@ -75,7 +75,7 @@ def _limits(body: dict[str, Any], gateway: Gateway | None) -> dict[str, int]:
 def _zone(body: dict[str, Any], default: str | None) -> str:
     zone = text(body, "zone", required=default is None, max_length=64, default=default)
     if not zone or not ZONE_RE.match(zone):
-        raise bad_request("invalid_request", "'zone' must be 1-64 printable characters.", field="zone")
+        raise DomainError("invalid_request", "'zone' must be 1-64 printable characters.", field="zone")
     return zone
 
 
@@ -84,24 +84,24 @@ def _opennds(body: dict[str, Any], gateway: Gateway | None) -> dict[str, Any]:
     if section is None and gateway is not None:
         return {}
     if not isinstance(section, dict):
-        raise bad_request("invalid_request", "'opennds' must be an object.", field="opennds")
+        raise DomainError("invalid_request", "'opennds' must be an object.", field="opennds")
     out: dict[str, Any] = {}
     if "security_level" in section or gateway is None:
         level = section.get("security_level")
         if isinstance(level, bool) or level not in (1, 2, 3, 4):
-            raise bad_request("invalid_request", "'opennds.security_level' must be 1, 2, 3 or 4.",
+            raise DomainError("invalid_request", "'opennds.security_level' must be 1, 2, 3 or 4.",
                               field="opennds.security_level")
         out["security_level"] = level
     if "faskey" in section or gateway is None:
         faskey = section.get("faskey")
         if not isinstance(faskey, str) or not FASKEY_RE.match(faskey):
-            raise bad_request("invalid_request", "'opennds.faskey' must be 8-64 visible characters, no spaces.",
+            raise DomainError("invalid_request", "'opennds.faskey' must be 8-64 visible characters, no spaces.",
                               field="opennds.faskey")
         out["faskey"] = faskey
     if section.get("gatewayname") is not None:
         name = section["gatewayname"]
         if not isinstance(name, str) or not 1 <= len(name) <= 200:
-            raise bad_request("invalid_request", "'opennds.gatewayname' must be the gatewayname as the router sends "
+            raise DomainError("invalid_request", "'opennds.gatewayname' must be the gatewayname as the router sends "
                               "it (URL-encoded).", field="opennds.gatewayname")
         out["gateway_hash"] = gateway_hash(name)
     return out
@@ -114,7 +114,7 @@ def _meraki(body: dict[str, Any], gateway: Gateway | None) -> dict[str, Any]:
     hosts = section.get("grant_hosts") if isinstance(section, dict) else None
     if (not isinstance(hosts, list) or not 1 <= len(hosts) <= 20
             or not all(isinstance(h, str) and HOST_RE.match(h.lower()) for h in hosts)):
-        raise bad_request("invalid_request", "'meraki.grant_hosts' must list 1-20 host names (e.g. "
+        raise DomainError("invalid_request", "'meraki.grant_hosts' must list 1-20 host names (e.g. "
                           "n143.network-auth.com or *.network-auth.com).", field="meraki.grant_hosts")
     return {"grant_hosts": [h.lower() for h in hosts]}
 
@@ -126,7 +126,7 @@ def _wifi4eu(body: dict[str, Any], default: str | None) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not WIFI4EU_RE.match(value):
-        raise bad_request("invalid_request", "'wifi4eu_network_id' must be the WiFi4EU network identifier.",
+        raise DomainError("invalid_request", "'wifi4eu_network_id' must be the WiFi4EU network identifier.",
                           field="wifi4eu_network_id")
     return value
 
@@ -141,9 +141,9 @@ def register_gateway(body: dict[str, Any]) -> Gateway:
     for attr, value in extra.items():
         setattr(gateway, attr, value)
     with transaction() as tx:
-        tx.save(gateway, condition=Gateway.gateway_id.does_not_exist())
+        tx.save(gateway, name="gateway", condition=Gateway.gateway_id.does_not_exist())
         if gateway.gateway_hash:
-            tx.save(_marker(gateway))
+            tx.save(_marker(gateway), name="marker")
     return gateway
 
 
@@ -208,14 +208,14 @@ def update_gateway(gateway_id: str, body: dict[str, Any]) -> Gateway:
 def _save_with_marker(gateway: Gateway, old_hash: str | None) -> None:
     """The gateway and its queue marker change together: a disabled or re-keyed gateway's authmon finds nothing."""
     with transaction() as tx:
-        tx.save(gateway, condition=Gateway.gateway_id.exists())
+        tx.save(gateway, name="gateway", condition=Gateway.gateway_id.exists())
         if old_hash and old_hash != gateway.gateway_hash:
-            tx.delete(Grant(queue_of(gateway.gateway_id, old_hash), GATEWAY_MARKER))
+            tx.delete(Grant(queue_of(gateway.gateway_id, old_hash), GATEWAY_MARKER), name="old_marker")
         if gateway.gateway_hash and gateway.vendor == OPENNDS:
             if gateway.status == ACTIVE:
-                tx.save(_marker(gateway))
+                tx.save(_marker(gateway), name="marker")
             else:
-                tx.delete(Grant(queue_of(gateway.gateway_id, gateway.gateway_hash), GATEWAY_MARKER))
+                tx.delete(Grant(queue_of(gateway.gateway_id, gateway.gateway_hash), GATEWAY_MARKER), name="marker")
     forget(gateway.gateway_id)
     if gateway.status != ACTIVE and gateway.gateway_hash:
         drop_pending(queue_of(gateway.gateway_id, gateway.gateway_hash))
@@ -248,15 +248,16 @@ def enable_gateway(gateway_id: str) -> Gateway:
 
 def pin_gateway_hash(gateway: Gateway, gw_hash: str) -> bool:
     """First arrival names the gateway for authmon, unless admin configured the gatewayname already."""
-    from pynamodb.exceptions import TransactWriteError
-
     try:
         with transaction() as tx:
-            tx.update(gateway, actions=[Gateway.gateway_hash.set(gw_hash)],
+            tx.update(gateway, name="gateway", actions=[Gateway.gateway_hash.set(gw_hash)],
                       condition=Gateway.gateway_hash.does_not_exist() & (Gateway.status == ACTIVE))
             queue = queue_of(gateway.gateway_id, gw_hash)
-            tx.save(Grant(queue, GATEWAY_MARKER, state=MARKER, waiting=queue, level=int(gateway.security_level or 0)))
-    except TransactWriteError:
+            tx.save(Grant(queue, GATEWAY_MARKER, state=MARKER, waiting=queue, level=int(gateway.security_level or 0)),
+                    name="marker")
+    except TransactionCancelled as err:
+        if "gateway" not in err.failed:
+            raise
         forget(gateway.gateway_id)
         return False
     gateway.gateway_hash = gw_hash

@@ -5,11 +5,12 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.payments.allocation import Holding, bonus_share, paid_value, vouchers_to_refund
+from chalicelib.payments.allocation import Holding, paid_value, vouchers_to_refund
 from chalicelib.payments.campaigns import bonus_per_voucher
 from chalicelib.payments.orders import voucher_ids_for
 from chalicelib.payments.settlement import month_bounds
 from chalicelib.payments.statement import decimal_comma, fee_of, to_csv
+from chalicelib.vouchers.rules import bonus_share
 
 
 def test_bonus_share_is_proportional_and_rounds_half_up() -> None:
