@@ -48,7 +48,7 @@ def _lookup(hashed: str) -> Principal | None:
 
 
 def authenticate(request: Any, *, cached: bool = False) -> Principal:
-    """The caller, or 401. `cached=True` may answer from a one-minute cache: only for paths whose DynamoDB
+    """The caller, or `unauthorized`. `cached=True` may answer from a one-minute cache: only for paths whose DynamoDB
     transaction re-checks the credential itself (the redemption's ConditionCheck on the retailer)."""
     token = bearer_token(request)
     if not token:

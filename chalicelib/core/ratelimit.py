@@ -12,7 +12,7 @@ from chalicelib.core.errors import rate_limited
 
 
 def hit(scope: str, client: str, per_minute: int) -> None:
-    """Count one request of `client` in this minute; 429 beyond `per_minute`. The client is stored only hashed."""
+    """Count one request of `client` in this minute; `rate_limited` beyond `per_minute`. Stored only hashed."""
     from chalicelib.store.models import RateCounter
 
     now = clock.now()

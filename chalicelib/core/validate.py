@@ -1,4 +1,4 @@
-"""Small, explicit validators that raise a clean 400 naming the field."""
+"""Small, explicit validators that raise a clean `invalid_request` error naming the field."""
 
 from __future__ import annotations
 

@@ -69,7 +69,7 @@ def list_zones() -> list[Zone]:
 
 
 def require_zones(zone_ids: list[str]) -> dict[str, Zone]:
-    """The named zones (one BatchGetItem), or 422 naming the unknown ones."""
+    """The named zones (one BatchGetItem), or `unknown_zone` naming the unknown ones."""
     wellformed = [z for z in dict.fromkeys(zone_ids) if ZONE_ID_RE.match(z)]  # never send junk keys to DynamoDB
     found = {z.zone_id: z for z in Zone.batch_get(wellformed)} if wellformed else {}
     unknown = [z for z in zone_ids if z not in found]

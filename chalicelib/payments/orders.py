@@ -78,7 +78,7 @@ def get_order(order_id: str) -> Order:
 
 
 def order_for_holder(order_id: str, order_secret: str | None) -> Order:
-    """The order if the secret matches; unknown order and wrong secret answer the same 404."""
+    """The order if the secret matches; unknown order and wrong secret answer the same `not_found`."""
     if not order_secret or len(order_id) > 64 or len(order_secret) > 100:
         raise not_found("No such order.")
     try:

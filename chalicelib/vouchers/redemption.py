@@ -1,14 +1,17 @@
 """redeem and reverse_redemption: money leaves and returns to a voucher, exactly once, in one transaction each.
 
-A redemption is one TransactWriteItems of four actions:
-  - ConditionCheck: the retailer is active and this is still its key (disabled means refused at once),
-  - Put: the immutable ledger entry,
-  - Put: the idempotency record holding the full answer,
-  - Update: balance := expected - amount, on condition balance = expected, active and not expired.
+A redemption is one TransactWriteItems of four named actions:
+  - "retailer" (condition check): the retailer is active and this is still its key (disabled: refused at once),
+  - "entry" (put): the immutable ledger entry,
+  - "idempotency" (put): the idempotency record holding the full answer,
+  - "voucher" (update): balance := expected - amount, on condition balance = expected, active and not expired.
 DynamoDB transactions return no values, yet the answer must state the new balance; a compare-and-set on a known
 balance gives it without a read. The expected balance comes from the till (`expected_balance_cents`, which the
 scanner has just shown), else from this process's last sight of the voucher, else from one read. When the guess is
 stale, the cancelled transaction hands back the current item (ALL_OLD), so the retry needs no read either.
+
+Results, not HTTP: `Redeemed`, `Replayed` (same Idempotency-Key) or `Refused` (vouchers/rules.py says why);
+`Reversed` for a storno. The routes choose statuses.
 """
 
 from __future__ import annotations
