@@ -204,9 +204,9 @@ def _wants_csv(request: Any) -> bool:
 def _csv(render: str, answer: dict[str, Any], name: str) -> Response:
     from chalicelib.footfall import csv_export  # only exports pay for the csv module
 
-    body: bytes = getattr(csv_export, render)(answer)
+    body: str = getattr(csv_export, render)(answer)
     # Sent as text (BOM included), not as a binary type: API Gateway would otherwise demand a matching Accept.
-    return Response(body=body.decode("utf-8"), status_code=200, headers={"Content-Type": "text/csv; charset=utf-8",
+    return Response(body=body, status_code=200, headers={"Content-Type": "text/csv; charset=utf-8",
                                                          "Content-Disposition": f'attachment; filename="{name}"'})
 
 
