@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from datetime import timedelta
 from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.core import auth, clock, metrics
+from chalicelib.core import auth, cache, clock, metrics
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import DomainError, forbidden, not_found, unauthorized
 from chalicelib.core.ids import time_ordered_id
@@ -91,25 +89,17 @@ def refusal_error(refused: Refused) -> DomainError:
 class _BalanceHints:
     """Last known balance per voucher in this process; only a guess for the compare-and-set, never trusted."""
 
-    def __init__(self, size: int = 5000) -> None:
-        self._items: OrderedDict[str, int] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
+    def __init__(self) -> None:
+        self._balances = cache.ttl("balance_hints", seconds=3600, maxsize=5000)
 
     def get(self, voucher_id: str) -> int | None:
-        with self._lock:
-            return self._items.get(voucher_id)
+        return self._balances.get(voucher_id)
 
     def put(self, voucher_id: str, balance: int) -> None:
-        with self._lock:
-            self._items[voucher_id] = balance
-            self._items.move_to_end(voucher_id)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+        self._balances.put(voucher_id, balance)
 
     def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
+        self._balances.clear()
 
 
 balance_hints = _BalanceHints()

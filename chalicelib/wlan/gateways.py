@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.core import clock, settings
+from chalicelib.core import cache, clock, settings
 from chalicelib.core.errors import not_found
 from chalicelib.core.ids import random_id
 from chalicelib.store.transactions import TransactionCancelled, transaction
@@ -18,8 +16,7 @@ from chalicelib.wlan.models import ACTIVE, DISABLED, GATEWAY_MARKER, MARKER, MER
 
 CACHE_SECONDS = 30.0
 
-_cache: dict[str, tuple[float, Gateway]] = {}
-_cache_lock = threading.Lock()
+_gateways = cache.ttl("gateways", seconds=CACHE_SECONDS)
 
 
 def queue_of(gateway_id: str, gw_hash: str) -> str:
@@ -83,25 +80,22 @@ def _marker(gateway: Gateway) -> Grant:
 def get_gateway(gateway_id: str, *, cached: bool = False) -> Gateway | None:
     """`cached=True` for the guests' pages: a change made by admin reaches other instances within 30 s."""
     if cached:
-        with _cache_lock:
-            hit = _cache.get(gateway_id)
-        if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
-            return hit[1]
+        hit = _gateways.get(gateway_id)
+        if hit is not None:
+            return hit
     try:
         gateway = Gateway.get(gateway_id, consistent_read=True)
     except DoesNotExist:
         return None
-    with _cache_lock:
-        _cache[gateway_id] = (time.monotonic(), gateway)
+    _gateways.put(gateway_id, gateway)
     return gateway
 
 
 def forget(gateway_id: str | None = None) -> None:
-    with _cache_lock:
-        if gateway_id is None:
-            _cache.clear()
-        else:
-            _cache.pop(gateway_id, None)
+    if gateway_id is None:
+        _gateways.clear()
+    else:
+        _gateways.pop(gateway_id)
 
 
 def require_gateway(gateway_id: str) -> Gateway:
