@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.core import cache, settings
+from chalicelib.core import cache, public_routes, settings
 from chalicelib.core.errors import forbidden, unauthorized
 from chalicelib.core.ids import key_hash
 
@@ -42,6 +43,14 @@ def _lookup(hashed: str) -> Principal | None:
     except DoesNotExist:
         return None
     return Principal(role=cred.role, subject_id=cred.subject_id, key_hash=hashed, zone=cred.zone, name=cred.name)
+
+
+def credentials_middleware(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """No `/api/` route outside the public registry (core/public_routes.py) runs without a bearer token."""
+    path = (event.context or {}).get("resourcePath") or ""
+    if path.startswith("/api/") and not public_routes.is_public(event.method, path) and not bearer_token(event):
+        raise unauthorized()
+    return get_response(event)
 
 
 def authenticate(request: Any, *, cached: bool = False) -> Principal:
