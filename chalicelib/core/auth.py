@@ -45,12 +45,18 @@ def _lookup(hashed: str) -> Principal | None:
     return Principal(role=cred.role, subject_id=cred.subject_id, key_hash=hashed, zone=cred.zone, name=cred.name)
 
 
-def credentials_middleware(event: Any, get_response: Callable[[Any], Any]) -> Any:
-    """No `/api/` route outside the public registry (core/public_routes.py) runs without a bearer token."""
-    path = (event.context or {}).get("resourcePath") or ""
-    if path.startswith("/api/") and not public_routes.is_public(event.method, path) and not bearer_token(event):
-        raise unauthorized()
-    return get_response(event)
+def credentials_middleware(app: Any) -> Callable[[Any, Callable[[Any], Any]], Any]:
+    """No `/api/` route of `app` outside the public registry (core/public_routes.py) runs without a bearer token.
+    A method the route does not have is left to Chalice (405)."""
+
+    def check(event: Any, get_response: Callable[[Any], Any]) -> Any:
+        path = (event.context or {}).get("resourcePath") or ""
+        if (path.startswith("/api/") and event.method in app.routes.get(path, ())
+                and not public_routes.is_public(event.method, path) and not bearer_token(event)):
+            raise unauthorized()
+        return get_response(event)
+
+    return check
 
 
 def authenticate(request: Any, *, cached: bool = False) -> Principal:
