@@ -6,8 +6,6 @@ import hmac
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.core import cache, public_routes, settings
 from chalicelib.core.errors import forbidden, unauthorized
 from chalicelib.core.ids import key_hash
@@ -36,6 +34,8 @@ def bearer_token(request: Any) -> str | None:
 
 
 def _lookup(hashed: str) -> Principal | None:
+    from pynamodb.exceptions import DoesNotExist  # PynamoDB (and botocore) load with the first keyed request
+
     from chalicelib.store.models import Credential
 
     try:
