@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from chalice import Blueprint, Response
 
 from chalicelib.core import settings
 from chalicelib.core.errors import DomainError
 from chalicelib.core.lazy import lazy
-from chalicelib.web.layout import euros, page, pick_lang, t
+from chalicelib.web.layout import escape, euros, page, pick_lang, t
 from chalicelib.web.shops import shops_section
 
 lifecycle = lazy("chalicelib.vouchers.lifecycle")  # loaded by the first voucher page, not at cold start

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from chalice import Response
 
 from chalicelib.core import settings
-from chalicelib.web.layout import euros, page, t
+from chalicelib.web.layout import escape, euros, page, t
 from chalicelib.web.shops import shops_section
 
 PRESETS_CENTS = (1000, 2500, 5000, 10000)
