@@ -37,6 +37,7 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
     ("GET", "/capport/{session_id}"),
     # the system: health, published verification keys, the API description, static assets
     ("GET", "/healthz"),
+    ("GET", "/readyz"),
     ("GET", "/.well-known/voucher-keys.json"),
     ("GET", "/openapi.json"),
     ("GET", "/static/{folder}/{name}"),

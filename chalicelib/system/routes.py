@@ -31,6 +31,15 @@ def healthz():
     return json_response({"status": "ok"}, headers={"Cache-Control": "no-store"})
 
 
+@bp.route("/readyz", methods=["GET"])
+def readyz():
+    """Readiness: the store answers one cheap read (GetItem). 503 store_unavailable when it does not, in time."""
+    from chalicelib.store import availability
+
+    availability.ping()
+    return json_response({"status": "ready"}, headers={"Cache-Control": "no-store"})
+
+
 @bp.route("/openapi.json", methods=["GET"])
 def openapi_json():
     """This API's OpenAPI 3.1 description, generated from the routes."""
