@@ -48,6 +48,12 @@ def main() -> None:
     from chalice.cli import main as chalice_main
 
     local.ThreadedHTTPServer.request_queue_size = 256
+    # The local stack's own routes (localstripe bridge), added to the app before `chalice local` imports it from
+    # sys.modules; app.py itself, and so the Lambda, never has them.
+    import app
+    from devstack import stripe_local
+
+    stripe_local.register(app.app)
     args = sys.argv[1:]
     if QUIET_FLAG in args:
         args.remove(QUIET_FLAG)

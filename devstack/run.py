@@ -236,7 +236,7 @@ BANNER_LINES: list = [_stripe_banner]
 
 
 def _footfall_banner(stack: Stack) -> list[str]:
-    from chalicelib.footfall.demo import banner_lines
+    from devstack.footfall_demo import banner_lines
 
     return banner_lines(stack.demo)
 

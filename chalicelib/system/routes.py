@@ -11,8 +11,10 @@ from chalice import Blueprint, Response
 
 from chalicelib.core.errors import not_found
 from chalicelib.core.http import json_response
-from chalicelib.signing import keystore
+from chalicelib.core.lazy import lazy
 from chalicelib.system import openapi
+
+keystore = lazy("chalicelib.signing.keystore")  # loaded by the first key request, not at cold start
 
 bp = Blueprint(__name__)
 
