@@ -85,8 +85,12 @@ class Stack:
             gw = self.demo["gateway"]
             self.gateway_port = self.gateway_port or free_port()
             self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
+            faskey_file = self.data_dir / "demo-gateway.faskey"
+            faskey_file.touch(mode=0o600)
+            faskey_file.chmod(0o600)
+            faskey_file.write_text(gw["faskey"])
             sim = self._spawn("gateway", [sys.executable, "-m", "devstack.gateway", "--app", self.app_url,
-                                          "--gateway-id", gw["gateway_id"], "--faskey", gw["faskey"],
+                                          "--gateway-id", gw["gateway_id"], "--faskey-file", str(faskey_file),
                                           "--gatewayname", gw["gatewayname"], "--port", str(self.gateway_port)])
             wait_http(f"{self.gateway_url}/status", proc=sim)
         return self

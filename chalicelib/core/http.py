@@ -9,7 +9,9 @@ from typing import Any
 
 from chalice import BadRequestError, ChaliceViewError, NotFoundError, Response
 
+from chalicelib.core.dates import DateInputError
 from chalicelib.core.errors import AppError, bad_request
+from chalicelib.core.json_input import MAX_BYTES, JsonInputError, read_json
 
 log = logging.getLogger("marktplatz")
 
@@ -29,18 +31,24 @@ def error_response(err: AppError) -> Response:
     return json_response(err.body(), err.status, headers)
 
 
-def json_body(request: Any) -> dict[str, Any]:
-    """The request's JSON object, or a clean 400."""
-    raw = request.raw_body
-    if not raw:
-        raise bad_request("invalid_json", "The request body must be a JSON object.")
+def json_value(request: Any, *, max_bytes: int = MAX_BYTES) -> Any:
+    """The request's JSON value (any type), read with the size and depth limits; a clean 400/413 otherwise."""
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request("invalid_json", "The request body is not valid JSON.") from None
+        return read_json(request.raw_body, max_bytes=max_bytes)
+    except JsonInputError as err:
+        raise _json_error(err) from None
+
+
+def json_body(request: Any) -> dict[str, Any]:
+    """The request's JSON object, or a clean 400. Every JSON route reads its body through here."""
+    body = json_value(request)
     if not isinstance(body, dict):
         raise bad_request("invalid_json", "The request body must be a JSON object.")
     return body
+
+
+def _json_error(err: JsonInputError) -> AppError:
+    return AppError(err.code, err.message, 413 if err.code == "too_large" else 400)
 
 
 def error_middleware(event: Any, get_response: Callable[[Any], Response]) -> Response:
@@ -49,6 +57,10 @@ def error_middleware(event: Any, get_response: Callable[[Any], Response]) -> Res
         response = get_response(event)
     except AppError as err:
         return error_response(err)
+    except JsonInputError as err:  # a body read without json_value still answers like one read with it
+        return error_response(_json_error(err))
+    except DateInputError as err:
+        return error_response(bad_request("invalid_request", f"Invalid date: {err}."))
     except NotFoundError as err:
         return error_response(AppError("not_found", str(err) or "Not found.", 404))
     except BadRequestError as err:

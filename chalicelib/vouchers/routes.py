@@ -12,7 +12,7 @@ from chalicelib.core.errors import AppError, bad_request, not_found
 from chalicelib.core.http import client_address, json_body, json_response, query_param
 from chalicelib.core.pagination import limit_param
 from chalicelib.core.ratelimit import hit
-from chalicelib.core.validate import integer, text, timestamp
+from chalicelib.core.validate import day_param, integer, text, timestamp
 from chalicelib.vouchers import issuing, lifecycle, views
 from chalicelib.vouchers.history import retailer_history
 from chalicelib.vouchers.redemption import balance_hints, invalid_token, redeem, reverse_redemption, verify_token
@@ -20,7 +20,6 @@ from chalicelib.vouchers.redemption import balance_hints, invalid_token, redeem,
 bp = Blueprint(__name__)
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
-DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @bp.route("/api/v1/vouchers", methods=["POST"])
@@ -119,9 +118,8 @@ def list_redemptions():
         retailer_id = query_param(request, "retailer_id") or ""
         if not retailer_id:
             raise bad_request("invalid_request", "Admin must name 'retailer_id'.", field="retailer_id")
-    day = query_param(request, "date")
-    if day is not None and not DAY_RE.match(day):
-        raise bad_request("invalid_request", "'date' must be YYYY-MM-DD.", field="date")
+    raw_day = query_param(request, "date")
+    day = day_param(raw_day) if raw_day is not None else None
     page = retailer_history(retailer_id, limit=limit_param(query_param(request, "limit")),
                             cursor=query_param(request, "cursor"), day=day)
     return json_response(page)
