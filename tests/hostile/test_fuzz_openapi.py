@@ -15,8 +15,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis.errors import Unsatisfiable
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 
 from tests.conftest import ADMIN_TOKEN, Api
 from tests.payments.conftest import localstripe  # noqa: F401 - the order routes talk to a real localstripe
