@@ -58,6 +58,6 @@ def aiohttp_access_logger() -> type:
 
     class PrivateAccessLogger(AbstractAccessLogger):
         def log(self, request: Any, response: Any, time: float) -> None:
-            self.logger.info(line("localstripe", request.method, request.path_qs, response.status))
+            self.logger.info("%s %s %s", request.method, loggable_path(request.path_qs), response.status)
 
     return PrivateAccessLogger

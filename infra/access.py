@@ -1,4 +1,6 @@
-"""What the Lambda functions may do, in one declarative place. The template's IAM role is built from this alone.
+"""What the Lambda functions may do, in one declarative place. The template's IAM roles are built from this alone:
+one role per function, the API function's from the tables below, each scheduled or event function's from
+JOB_GRANTS (so the hourly WLAN job cannot redeem a voucher, and the payment reconciler cannot read WLAN keys).
 
 Each domain adds its own lines when it adds a table, an index query, a secret or a stream (the template test fails
 for a model without an entry here, and the access test fails when code calls an action that is not listed).
@@ -8,12 +10,15 @@ Delete -> DeleteItem, ConditionCheck -> ConditionCheckItem); BatchWriteItem is i
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 GET, PUT, UPDATE, DELETE = "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
 QUERY, SCAN, BATCH_WRITE, CHECK = "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchWriteItem", \
     "dynamodb:ConditionCheckItem"
 BATCH_GET = "dynamodb:BatchGetItem"
 
-# Table logical name (chalicelib/store/tables.py models' `table_meta(...)`) -> actions on the table itself.
+# What the API function may do. Table logical name (chalicelib/store/tables.py models' `table_meta(...)`) ->
+# actions on the table itself.
 TABLE_ACTIONS: dict[str, list[str]] = {
     "credentials": [GET, PUT, DELETE],  # auth lookup; retailer register/rotate/disable transactions
     "idempotency": [GET, PUT],  # replayed answers; written inside the effect's transaction
@@ -28,8 +33,8 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     "wlan-gateways": [GET, PUT, UPDATE, SCAN],
     "wlan-grants": [GET, PUT, UPDATE, DELETE, QUERY, CHECK, BATCH_WRITE],  # authmon queue per gateway
     "wlan-sessions": [GET, PUT, UPDATE],
-    "wlan-daily-keys": [GET, PUT, DELETE, SCAN],  # the hourly job destroys past days' keys
-    "wlan-devices": [PUT, DELETE, SCAN],
+    "wlan-daily-keys": [GET, PUT],  # today's key, made on the first arrival (the hourly job destroys past days')
+    "wlan-devices": [PUT],  # a device's marker of the day, in the arrival's transaction (the job deletes them)
     "wlan-hourly": [UPDATE, QUERY],  # counters; footfall's stats read them per zone
     # footfall
     "footfall-zones": [PUT, SCAN, BATCH_GET],
@@ -48,7 +53,8 @@ INDEX_QUERIES: dict[str, list[str]] = {
     "wlan-grants": ["waiting"],
 }
 
-# Tables whose stream a function reads (`@app.on_dynamodb_record`, see infra/README.md "Streams").
+# Tables whose stream a function reads (`@app.on_dynamodb_record`, see infra/README.md "Streams"); the reading
+# function names the stream in its JOB_GRANTS entry.
 STREAM_READERS: list[str] = []
 STREAM_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
                   "dynamodb:ListStreams"]
@@ -74,3 +80,34 @@ EXTRA_STATEMENTS: list[dict] = [
         {"Fn::Sub": ["arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${Domain}",
                      {"Domain": {"Fn::Select": [1, {"Fn::Split": ["@", {"Ref": "MailFrom"}]}]}}]}]},
 ]
+
+
+class Grants(NamedTuple):
+    """What one function may do; the same shapes as the API function's declarations above."""
+
+    tables: dict[str, list[str]]
+    indexes: dict[str, list[str]] = {}
+    streams: list[str] = []
+    secrets: dict[str, list[str]] = {}
+    extra: list[str] = []  # Sids of EXTRA_STATEMENTS
+
+
+API_FUNCTION = "api_handler"  # Chalice's name for the function behind API Gateway
+
+# Scheduled and event functions (their Chalice names) -> exactly what each calls. A function not named here may
+# write its own logs and nothing else. The access test records which function makes each call.
+JOB_GRANTS: dict[str, Grants] = {
+    "destroy_wlan_day_keys": Grants({"wlan-daily-keys": [SCAN, DELETE], "wlan-devices": [SCAN, DELETE]}),
+    "reconcile_payments": Grants(
+        {"orders": [GET, UPDATE], "vouchers": [PUT], "ledger": [PUT]},  # issue a paid order's vouchers, once
+        indexes={"orders": ["refund-due"]},
+        # Stripe's API key to list payments; the signing key for the vouchers it issues (read only: no rotation).
+        secrets={"stripe": ["secretsmanager:GetSecretValue"], "voucher-keys": ["secretsmanager:GetSecretValue"]},
+        extra=["SendVoucherMails"]),
+}
+
+
+def grants_for(function: str) -> Grants:
+    if function == API_FUNCTION:
+        return Grants(TABLE_ACTIONS, INDEX_QUERIES, [], SECRETS, [s["Sid"] for s in EXTRA_STATEMENTS])
+    return JOB_GRANTS.get(function, Grants({}))
