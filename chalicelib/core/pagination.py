@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from chalicelib.core import settings
-from chalicelib.core.errors import bad_request
+from chalicelib.core.errors import DomainError
 
 MAX_CURSOR_CHARS = 1024
 MAC_BYTES = 16
@@ -51,7 +51,7 @@ def decode_cursor(cursor: str | None, query: str) -> dict[str, Any] | None:
             raise ValueError(cursor)
         data = json.loads(_unb64(payload))
     except (ValueError, UnicodeDecodeError):
-        raise bad_request("invalid_cursor", "The cursor is not valid for this query; start again without it.",
+        raise DomainError("invalid_cursor", "The cursor is not valid for this query; start again without it.",
                           field="cursor") from None
     return data
 
@@ -60,5 +60,5 @@ def limit_param(value: str | None, default: int = 50, maximum: int = 200) -> int
     if value is None:
         return default
     if not value.isdigit() or not 1 <= int(value) <= maximum:
-        raise bad_request("invalid_request", f"'limit' must be between 1 and {maximum}.", field="limit")
+        raise DomainError("invalid_request", f"'limit' must be between 1 and {maximum}.", field="limit")
     return int(value)

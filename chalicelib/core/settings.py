@@ -12,6 +12,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from chalicelib.core import cache as cache_registry
+
 LOCAL_ADMIN_TOKEN = "local-admin-token"  # documented default, accepted in local mode only
 LOCAL_CURSOR_KEY = b"local-cursor-key: signs page cursors of a local stack only"
 
@@ -92,6 +94,7 @@ def get() -> Settings:
     )
 
 
+@cache_registry.on_reset
 def reset() -> None:
     get.cache_clear()
     secret.cache_clear()

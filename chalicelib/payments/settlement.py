@@ -8,10 +8,10 @@ from typing import Any
 
 from chalicelib.core import clock, dates
 from chalicelib.payments import config
-from chalicelib.payments.allocation import bonus_share
 from chalicelib.payments.statement import RetailerStatement, add_entry, finish
 from chalicelib.vouchers.models import ACTIVE, LedgerEntry, Retailer, Voucher
 from chalicelib.vouchers.retailers import get_retailer, list_retailers
+from chalicelib.vouchers.rules import bonus_share
 
 
 def month_bounds(month: str) -> tuple[str, str]:

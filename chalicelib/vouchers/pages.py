@@ -7,7 +7,7 @@ from html import escape
 from chalice import Blueprint, Response
 
 from chalicelib.core import settings
-from chalicelib.core.errors import AppError
+from chalicelib.core.errors import DomainError
 from chalicelib.core.http import client_address
 from chalicelib.core.ratelimit import hit
 from chalicelib.vouchers import lifecycle, views
@@ -30,7 +30,7 @@ def _not_found(lang: str) -> Response:
 def _voucher_for(token: str):  # type: ignore[no-untyped-def]
     try:
         return lifecycle.get_voucher(verify_token(token))
-    except AppError:
+    except DomainError:
         return None
 
 
@@ -46,7 +46,7 @@ def render_voucher_page(token: str) -> Response:
     # The page shows the balance: it counts against the same per-client limit as the balance API.
     try:
         hit("balance", client_address(request), settings.get().balance_lookups_per_minute)
-    except AppError:
+    except DomainError:
         return _too_many(lang)
     voucher = _voucher_for(token)
     if voucher is None:
