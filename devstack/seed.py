@@ -8,8 +8,8 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from chalicelib.core import clock
-from chalicelib.footfall.demo import seed_footfall
 from chalicelib.vouchers import issuing, retailers, views
+from devstack.footfall_demo import seed_footfall
 
 DEMO_RETAILERS = [
     ("Buchhandlung am Markt", "Markt 3, 48727 Billerbeck", "buch@example.org", "markt"),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from chalice import BadRequestError, ChaliceViewError, NotFoundError, Response
 
 from chalicelib.core.dates import DateInputError
-from chalicelib.core.errors import DomainError
+from chalicelib.core.errors import STORE_RETRY_AFTER_SECONDS, DomainError, store_unavailable
 from chalicelib.core.json_input import MAX_BYTES, JsonInputError, read_json
 
 log = logging.getLogger("marktplatz")
@@ -44,7 +45,7 @@ ERROR_STATUS: dict[str, int] = {
     "too_large": 413,
     "rate_limited": 429,
     # 503: try again later (Stripe retries a webhook answered so)
-    **dict.fromkeys(("order_busy", "delivery_failed", "payment_unavailable"), 503),
+    **dict.fromkeys(("order_busy", "delivery_failed", "payment_unavailable", "store_unavailable"), 503),
 }
 
 
@@ -55,6 +56,8 @@ def status_of(err: DomainError) -> int:
 def error_response(err: DomainError) -> Response:
     status = status_of(err)
     headers = {"Retry-After": "60"} if status == 429 else None
+    if err.code == "store_unavailable":
+        headers = {"Retry-After": str(STORE_RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
     return json_response(err.body(), status, headers)
 
 
@@ -100,6 +103,31 @@ def error_middleware(event: Any, get_response: Callable[[Any], Response]) -> Res
         return json_response({"error": {"code": "internal", "message": "Internal error; nothing was changed "
                                         "that a retry with the same Idempotency-Key would repeat."}}, 500)
     return _uniform(response)
+
+
+def answer_store_outages() -> None:
+    """A store that did not answer in time becomes `503 store_unavailable` instead of a 500.
+
+    Chalice turns any other exception a view raises into its own 500 before middleware sees it; the hook it calls
+    for that runs inside the `except`, so the error at hand can still be recognised and raised as an AppError.
+    """
+    from chalice.app import RestAPIEventHandler
+
+    original = RestAPIEventHandler._unhandled_exception_to_response
+    if getattr(original, "answers_store_outages", False):
+        return
+
+    def unhandled(self: Any) -> Response:
+        from chalicelib.store.availability import unavailable
+
+        err = sys.exc_info()[1]
+        if err is not None and unavailable(err):
+            log.warning("store unavailable: %s", type(err).__name__)
+            raise store_unavailable() from err
+        return original(self)
+
+    unhandled.answers_store_outages = True  # type: ignore[attr-defined]
+    RestAPIEventHandler._unhandled_exception_to_response = unhandled  # type: ignore[method-assign]
 
 
 _CHALICE_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",

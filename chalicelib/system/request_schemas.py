@@ -80,8 +80,6 @@ BODIES: dict[str, Schema] = {
     "record_event": _obj(["name", "starts_at", "ends_at", "zones"], name=_str(200), starts_at=TIMESTAMP,
                          ends_at=TIMESTAMP, zones={"type": "array", "minItems": 1, "items": _str(40)}),
     "create_marketing_user": _obj(["name"], name=_str(100), email=EMAIL),
-    "local_stripe_confirm": _obj(["client_secret"], client_secret=_str(200), card=_obj(
-        [], number=_str(19), exp_month=_int(1, 12), exp_year=_int(2000, 2100), cvc=_str(4))),
 }
 
 _RANGE = {"from": {"schema": _str(40), "description": "a date (YYYY-MM-DD) or an ISO 8601 time"},

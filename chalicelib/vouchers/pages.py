@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from chalice import Blueprint, Response
 
 from chalicelib.core import settings
 from chalicelib.core.errors import DomainError
 from chalicelib.core.http import client_address
+from chalicelib.core.lazy import lazy
 from chalicelib.core.ratelimit import hit
-from chalicelib.vouchers import lifecycle, views
-from chalicelib.vouchers.qr import qr_png, qr_svg
-from chalicelib.vouchers.redemption import verify_token
-from chalicelib.web.layout import euros, page, pick_lang, t
+from chalicelib.web.layout import escape, euros, page, pick_lang, t
 from chalicelib.web.shops import shops_section
+
+lifecycle = lazy("chalicelib.vouchers.lifecycle")  # loaded by the first voucher page, not at cold start
+qr = lazy("chalicelib.vouchers.qr")
+views = lazy("chalicelib.vouchers.views")
+redemption = lazy("chalicelib.vouchers.redemption")
 
 bp = Blueprint(__name__)
 
@@ -29,7 +30,7 @@ def _not_found(lang: str) -> Response:
 
 def _voucher_for(token: str):  # type: ignore[no-untyped-def]
     try:
-        return lifecycle.get_voucher(verify_token(token))
+        return lifecycle.get_voucher(redemption.verify_token(token))
     except DomainError:
         return None
 
@@ -113,8 +114,8 @@ def _qr(token: str, kind: str) -> Response:
         return _not_found(pick_lang(bp.current_request))
     url = views.voucher_url(views.token_for(voucher))
     if kind == "svg":
-        return Response(body=qr_svg(url).decode("utf-8"), headers={"Content-Type": "image/svg+xml", **PRIVATE})
-    return Response(body=qr_png(url), headers={"Content-Type": "image/png", **PRIVATE})
+        return Response(body=qr.qr_svg(url).decode("utf-8"), headers={"Content-Type": "image/svg+xml", **PRIVATE})
+    return Response(body=qr.qr_png(url), headers={"Content-Type": "image/png", **PRIVATE})
 
 
 @bp.route("/v/{token}/qr.svg", methods=["GET"])

@@ -10,21 +10,18 @@ from chalicelib.core import auth, settings
 from chalicelib.core.auth import ADMIN, RETAILER
 from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.http import client_address, json_body, json_response, query_param
+from chalicelib.core.lazy import lazy
 from chalicelib.core.pagination import limit_param
 from chalicelib.core.ratelimit import hit
 from chalicelib.core.validate import day_param, integer, text, timestamp
-from chalicelib.vouchers import issuing, lifecycle, views
-from chalicelib.vouchers.history import retailer_history
-from chalicelib.vouchers.redemption import (
-    Replayed,
-    balance_hints,
-    invalid_token,
-    redeem,
-    refusal_error,
-    reverse_redemption,
-    verify_token,
-)
 from chalicelib.vouchers.rules import Refused
+
+# Services load on the first request that needs them (core/lazy.py): cold start imports routes only.
+history = lazy("chalicelib.vouchers.history")
+issuing = lazy("chalicelib.vouchers.issuing")
+lifecycle = lazy("chalicelib.vouchers.lifecycle")
+redemption = lazy("chalicelib.vouchers.redemption")
+views = lazy("chalicelib.vouchers.views")
 
 bp = Blueprint(__name__)
 
@@ -51,13 +48,13 @@ def voucher_balance():
     hit("balance", client_address(request), settings.get().balance_lookups_per_minute)
     token = query_param(request, "token")
     if not token:
-        raise invalid_token()
-    voucher_id = verify_token(token)
+        raise redemption.invalid_token()
+    voucher_id = redemption.verify_token(token)
     try:
         voucher = lifecycle.get_voucher(voucher_id)
     except DomainError:  # a validly signed but unknown voucher must look exactly like a bad token
-        raise invalid_token() from None
-    balance_hints.put(voucher_id, int(voucher.balance_cents))
+        raise redemption.invalid_token() from None
+    redemption.balance_hints.put(voucher_id, int(voucher.balance_cents))
     return json_response(views.voucher_public(voucher), headers={"Cache-Control": "no-store"})
 
 
@@ -110,13 +107,13 @@ def create_redemption():
     body = json_body(request)
     token = body.get("token")
     if not isinstance(token, str) or not token.strip():
-        raise invalid_token()
+        raise redemption.invalid_token()
     amount = integer(body, "amount_cents", minimum=1, maximum=issuing.MAX_AMOUNT_CENTS)
     expected = integer(body, "expected_balance_cents", minimum=0, required=False)
-    result = redeem(principal, token, amount, idempotency_key, expected)
+    result = redemption.redeem(principal, token, amount, idempotency_key, expected)
     if isinstance(result, Refused):
-        raise refusal_error(result)
-    redeemed = result.redemption if isinstance(result, Replayed) else result
+        raise redemption.refusal_error(result)
+    redeemed = result.redemption if isinstance(result, redemption.Replayed) else result
     return json_response(redeemed._asdict(), 201)
 
 
@@ -132,7 +129,7 @@ def list_redemptions():
             raise DomainError("invalid_request", "Admin must name 'retailer_id'.", field="retailer_id")
     raw_day = query_param(request, "date")
     day = day_param(raw_day) if raw_day is not None else None
-    page = retailer_history(retailer_id, limit=limit_param(query_param(request, "limit")),
+    page = history.retailer_history(retailer_id, limit=limit_param(query_param(request, "limit")),
                             cursor=query_param(request, "cursor"), day=day)
     return json_response(page)
 
@@ -143,7 +140,7 @@ def reverse(redemption_id: str):
     principal = auth.require(bp.current_request, RETAILER, ADMIN)
     if len(redemption_id) > 100:
         raise not_found("No such redemption.")
-    reversed_ = reverse_redemption(principal, redemption_id)
+    reversed_ = redemption.reverse_redemption(principal, redemption_id)
     answer = reversed_._asdict()
     del answer["new"]
     return json_response(answer, 201 if reversed_.new else 200)
