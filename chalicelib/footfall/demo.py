@@ -1,5 +1,6 @@
-"""Demo footfall for `make run`: the demo zones, a sensor each, a month of realistic hourly counts (same numbers
-for the same dates on every run), a Sunday shopping event, and a marketing token."""
+"""Demo footfall for `make run`: the demo zones, a sensor each, realistic hourly counts (same numbers for the same
+dates on every run) - a month for each zone and more than a year for the market square, so the dashboard's
+"Vorjahr" comparison has something to compare with - a Sunday shopping event, and a marketing token."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ HOUR_PROFILE = [0.2, 0.1, 0.1, 0.1, 0.1, 0.3, 0.8, 2.0, 3.5, 5.5, 8.0, 9.5, 9.5,
 WEEKDAY_FACTOR = [0.85, 0.9, 1.05, 0.9, 1.0, 1.35, 0.3]  # Wednesday and Saturday are market days
 DAILY_WALKERS = 4200
 DAYS = 30
+HISTORY_ZONE = "markt"  # the zone with a year of history: the same weeks a year ago (364 days) plus the month shown
+HISTORY_DAYS = 364 + DAYS + 7
 
 
 def _count(zone: str, scale: float, local: datetime, shopping_sunday: bool) -> int:
@@ -34,6 +37,7 @@ def _count(zone: str, scale: float, local: datetime, shopping_sunday: bool) -> i
 def seed_footfall(now: datetime | None = None) -> dict[str, Any]:
     now = (now or clock.now()).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     start = now - timedelta(days=DAYS)
+    history_start = now - timedelta(days=HISTORY_DAYS)
     local_today = now.astimezone(clock.BERLIN).date()
     sunday = local_today - timedelta(days=(local_today.weekday() + 1) % 7 + 7)  # the Sunday before last
     out: dict[str, Any] = {"zones": [], "sensors": []}
@@ -41,7 +45,7 @@ def seed_footfall(now: datetime | None = None) -> dict[str, Any]:
         zones.ensure_zone(zone_id, name, lat, lon)
         sensor, key = zones.register_sensor(f"Laser {name}", zone_id, "laser", ltr, rtl)
         readings = []
-        hour = start
+        hour = history_start if zone_id == HISTORY_ZONE else start
         while hour < now:
             local = hour.astimezone(clock.BERLIN)
             count = _count(zone_id, scale, local, local.date() == sunday)

@@ -16,6 +16,7 @@ from chalicelib.core.validate import integer, text, timestamp
 from chalicelib.vouchers import issuing, lifecycle, views
 from chalicelib.vouchers.history import retailer_history
 from chalicelib.vouchers.redemption import balance_hints, invalid_token, redeem, reverse_redemption, verify_token
+from chalicelib.vouchers.spending import voucher_spending
 
 bp = Blueprint(__name__)
 
@@ -51,6 +52,23 @@ def voucher_balance():
         raise invalid_token() from None
     balance_hints.put(voucher_id, int(voucher.balance_cents))
     return json_response(views.voucher_public(voucher), headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/api/v1/vouchers/spending", methods=["GET"])
+def voucher_spending_history():
+    """When and where a voucher was spent, for the holder of its token (shop names only); rate-limited like balance."""
+    request = bp.current_request
+    hit("balance", client_address(request), settings.get().balance_lookups_per_minute)
+    token = query_param(request, "token")
+    if not token:
+        raise invalid_token()
+    voucher_id = verify_token(token)
+    try:
+        lifecycle.get_voucher(voucher_id)
+    except AppError:
+        raise invalid_token() from None
+    return json_response({"voucher_id": voucher_id, "redemptions": voucher_spending(voucher_id)},
+                         headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/api/v1/vouchers/{voucher_id}", methods=["GET"])
