@@ -35,6 +35,7 @@ def seed_redemptions(shops: list[dict[str, Any]], days: int = 30) -> int:
     redemptions beside footfall and WLAN on one axis. Each goes through the real `redeem` (ledger entry, balance,
     idempotency record in one transaction), with the clock moved back to when it happened."""
     from chalicelib.core.auth import Principal
+    from chalicelib.core.ids import key_hash
     from chalicelib.vouchers.redemption import redeem
 
     now = clock.now()
@@ -57,7 +58,7 @@ def seed_redemptions(shops: list[dict[str, Any]], days: int = 30) -> int:
                 clock.reset()
                 clock.shift((local - now).total_seconds())
                 principal = Principal(role="retailer", subject_id=shop["retailer_id"], zone=shop["zone"],
-                                      name=shop["name"])
+                                      name=shop["name"], key_hash=key_hash(shop["api_key"]))
                 redeem(principal, voucher["token"], amount, f"demo-{day}-{count}", voucher["balance"])
                 voucher["balance"] -= amount
                 count += 1

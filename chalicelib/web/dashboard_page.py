@@ -75,6 +75,7 @@ def dashboard_page(lang: str) -> Response:
   </section>
 </div>
 <script src="/static/vendor/uPlot.iife.min.js" defer></script>
+<script src="/static/js/dashboard-time.js" defer></script>
 <script src="/static/js/dashboard.js" defer></script>"""
     head = ('<link rel="stylesheet" href="/static/vendor/uPlot.min.css">\n'
             '<link rel="stylesheet" href="/static/css/dashboard.css">')

@@ -195,7 +195,7 @@
       state.query = q;
       state.data = answers[0].data;
       state.heat = answers[1].data;
-      state.spans = bucketSpans(state.data);
+      state.spans = window.DashboardTime.bucketHours(state.data.buckets, state.data.to);
       render();
       $('query-msg').textContent = TEXT.loaded(state.data.buckets.length);
       $('widened').textContent = widenedNote(q, state.data);
@@ -207,11 +207,6 @@
   ['cmp-week', 'cmp-year'].forEach(function (id) { $(id).addEventListener('change', function () { if (state.data) renderCharts(); }); });
 
   // --- partial buckets and widened ranges ------------------------------------------------------------------
-  /* Hours each bucket spans (23/25 on clock-change days): from its start to the next one's, the last to `to`. */
-  function bucketSpans(d) {
-    var edges = d.buckets.map(Date.parse).concat([Date.parse(d.to)]);
-    return d.buckets.map(function (b, i) { return Math.round((edges[i + 1] - edges[i]) / 3600000); });
-  }
   function isPartial(hours, i) { return hours[i] > 0 && hours[i] < state.spans[i]; }
   function anyPartial() {
     return state.data.zones.some(function (z) { return z.footfall.hours.some(function (h, i) { return isPartial(z.footfall.hours, i); }); });
@@ -287,18 +282,9 @@
     ctx.restore();
   }
 
-  /* Where an event's band goes. Hourly: its own times. Coarser: a point stands for its whole bucket and sits at
-     the bucket's start, so the band covers the points of the buckets the event touches (half a step either side) -
-     otherwise a Sunday afternoon event is drawn next to Monday's point. */
   function eventSpan(ev) {
-    var start = ts(ev.starts_at), end = ts(ev.ends_at);
-    if (state.data.resolution === 'hour') return [start, end];
-    var xs = state.data.buckets.map(ts), last = ts(state.data.to);
-    function bucketOf(t) { var i = 0; while (i + 1 < xs.length && xs[i + 1] <= t) i++; return i; }
-    var i0 = bucketOf(start), i1 = bucketOf(Math.max(start, end - 1));
-    var stepBefore = i0 > 0 ? xs[i0] - xs[i0 - 1] : (xs[1] || last) - xs[0];
-    var stepAfter = (i1 + 1 < xs.length ? xs[i1 + 1] : last) - xs[i1];
-    return [xs[i0] - stepBefore / 2, xs[i1] + stepAfter / 2];
+    var d = state.data;
+    return window.DashboardTime.eventSpan(ts(ev.starts_at), ts(ev.ends_at), d.buckets.map(ts), ts(d.to), d.resolution);
   }
 
   /* Partial buckets: hatched, so a half-measured week is not read as a collapse. */
