@@ -39,7 +39,7 @@ def test_voucher_page_shows_qr_balance_expiry_shops_and_prints_a6(page: Any, web
 
     page.emulate_media(media="print")
     assert page.locator(".shops").is_hidden() and page.locator("#print").is_hidden()
-    assert page.locator(".print-only").is_visible()
+    assert page.locator(".print-only").first.is_visible() and page.locator(".print-only").nth(1).is_visible()
     page.set_viewport_size({"width": 397, "height": 559})  # A6 at 96 dpi
     page.screenshot(path=str(ARTIFACTS / "voucher-print-a6.png"))
     pdf = page.pdf(prefer_css_page_size=True, print_background=True)
