@@ -22,7 +22,7 @@ GAP_DAY = 10  # days before yesterday: a sensor outage, which must stay a gap
 
 
 def _post(base: str, path: str, body: Any, headers: dict[str, str]) -> Any:
-    r = requests.post(f"{base}{path}", json=body, headers=headers, timeout=30)
+    r = requests.post(f"{base}{path}", json=body, headers=headers, timeout=180)  # a month of hours: ~780 calls
     assert r.status_code in (200, 201), (path, r.status_code, r.text)
     return r.json()
 
