@@ -12,6 +12,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from chalicelib.core import cache as cache_registry
+
 LOCAL_ADMIN_TOKEN = "local-admin-token"  # documented default, accepted in local mode only
 
 
@@ -22,6 +24,11 @@ class ConfigurationError(RuntimeError):
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     return int(raw) if raw not in (None, "") else default
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
 
 
 class Settings(NamedTuple):
@@ -45,7 +52,23 @@ class Settings(NamedTuple):
     stripe_publishable_key_env: str | None
     stripe_webhook_secret_env: str | None
     mail_from: str
+    # Every AWS call (DynamoDB, SES, Secrets Manager) waits at most attempts x (connect + read), so that an API
+    # answer comes within 10 s even with the store hung (then 503 store_unavailable), well inside API Gateway's 29 s
+    # and the Lambda timeout. AWS: 2 x (1 + 3 s), a retry beats DynamoDB's rare slow answer. Local: 1 x (1 + 8 s),
+    # the stand-in serves one request at a time, so under load a request waits its turn and a retry would only
+    # queue again behind itself.
+    aws_connect_timeout_s: float = 1.0
+    aws_read_timeout_s: float = 3.0
+    aws_max_attempts: int = 2
     extra: dict[str, str] | None = None
+
+    def botocore_config(self) -> Any:
+        """The timeouts and retries above as a botocore Config, for boto3 clients."""
+        from botocore.config import Config
+
+        return Config(connect_timeout=self.aws_connect_timeout_s, read_timeout=self.aws_read_timeout_s,
+                      retries={"total_max_attempts": self.aws_max_attempts, "mode": "standard"},
+                      max_pool_connections=50)
 
     @property
     def is_local(self) -> bool:
@@ -87,10 +110,14 @@ def get() -> Settings:
         stripe_publishable_key_env=env.get("STRIPE_PUBLISHABLE_KEY") or None,
         stripe_webhook_secret_env=env.get("STRIPE_WEBHOOK_SECRET") or None,
         mail_from=env.get("MARKTPLATZ_MAIL_FROM", "gutschein@billerbeck.example"),
+        aws_connect_timeout_s=_float("MARKTPLATZ_AWS_CONNECT_TIMEOUT_S", 1.0),
+        aws_read_timeout_s=_float("MARKTPLATZ_AWS_READ_TIMEOUT_S", 8.0 if mode == "local" else 3.0),
+        aws_max_attempts=_int("MARKTPLATZ_AWS_MAX_ATTEMPTS", 1 if mode == "local" else 2),
         extra={k: v for k, v in env.items() if k.startswith("MARKTPLATZ_")},
     )
 
 
+@cache_registry.on_reset
 def reset() -> None:
     get.cache_clear()
     secret.cache_clear()

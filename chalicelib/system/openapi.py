@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice import Chalice
 
-PUBLIC_PREFIXES = ("/v/", "/V/", "/static/", "/.well-known/", "/healthz", "/openapi.json", "/capport/")
+from chalicelib.core import public_routes
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -43,7 +43,7 @@ def build(app: Chalice, title: str = "Marktplatz API", version: str = "1") -> di
                 operation["description"] = description
             if params:
                 operation["parameters"] = params
-            if path.startswith("/api/") and not _public_api(summary):
+            if not public_routes.is_public(method, path):
                 operation["security"] = [{"bearer": []}]
             item[method.lower()] = operation
         paths[path] = item
@@ -54,7 +54,3 @@ def build(app: Chalice, title: str = "Marktplatz API", version: str = "1") -> di
         "paths": paths,
     }
 
-
-def _public_api(summary: str) -> bool:
-    """Routes without credentials say so in their docstring: "(public)", "(public, ...)" or "(public; ...)"."""
-    return re.search(r"\(public\b", summary) is not None or "holder" in summary.lower()

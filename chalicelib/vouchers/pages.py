@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from chalice import Blueprint, Response
 
 from chalicelib.core import clock, settings
-from chalicelib.core.errors import AppError
-from chalicelib.vouchers import lifecycle, views
-from chalicelib.vouchers.qr import qr_png, qr_svg
-from chalicelib.vouchers.redemption import verify_token
-from chalicelib.vouchers.spending import voucher_spending
-from chalicelib.web.layout import euros, page, pick_lang, t
+from chalicelib.core.errors import DomainError
+from chalicelib.core.lazy import lazy
+from chalicelib.web.layout import escape, euros, page, pick_lang, t
 from chalicelib.web.shops import shops_section
+
+lifecycle = lazy("chalicelib.vouchers.lifecycle")  # loaded by the first voucher page, not at cold start
+qr = lazy("chalicelib.vouchers.qr")
+views = lazy("chalicelib.vouchers.views")
+redemption = lazy("chalicelib.vouchers.redemption")
+spending = lazy("chalicelib.vouchers.spending")
 
 bp = Blueprint(__name__)
 
@@ -28,8 +29,8 @@ def _not_found(lang: str) -> Response:
 
 def _voucher_for(token: str):  # type: ignore[no-untyped-def]
     try:
-        return lifecycle.get_voucher(verify_token(token))
-    except AppError:
+        return lifecycle.get_voucher(redemption.verify_token(token))
+    except DomainError:
         return None
 
 
@@ -41,7 +42,7 @@ def _when(iso: str, lang: str) -> str:
 
 
 def _spending_section(voucher_id: str, lang: str) -> str:
-    rows = voucher_spending(voucher_id)
+    rows = spending.voucher_spending(voucher_id)
     heading = t(lang, "Eingelöst", "Spent")
     if not rows:
         return (f'<section class="spent" aria-labelledby="spent-h"><h2 id="spent-h">{heading}</h2>'
@@ -143,8 +144,8 @@ def _qr(token: str, kind: str) -> Response:
         return _not_found(pick_lang(bp.current_request))
     url = views.voucher_url(views.token_for(voucher))
     if kind == "svg":
-        return Response(body=qr_svg(url).decode("utf-8"), headers={"Content-Type": "image/svg+xml", **PRIVATE})
-    return Response(body=qr_png(url), headers={"Content-Type": "image/png", **PRIVATE})
+        return Response(body=qr.qr_svg(url).decode("utf-8"), headers={"Content-Type": "image/svg+xml", **PRIVATE})
+    return Response(body=qr.qr_png(url), headers={"Content-Type": "image/png", **PRIVATE})
 
 
 @bp.route("/v/{token}/qr.svg", methods=["GET"])

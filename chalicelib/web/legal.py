@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from html import escape
 from pathlib import Path
 from string import Template
 from typing import NamedTuple
 
 from chalicelib.core import settings
+from chalicelib.web.layout import escape
 
 TEXTS_ROOT = Path(__file__).resolve().parent / "legal"
 DEFAULT_FOLDER = "default"

@@ -13,9 +13,8 @@ from chalice import Blueprint, Response
 
 from chalicelib.core import settings
 from chalicelib.core.errors import not_found
-from chalicelib.core.http import json_body, json_response
 from chalicelib.system.routes import STATIC_ROOT
-from chalicelib.web import legal, stripe_local
+from chalicelib.web import legal
 from chalicelib.web.dashboard_page import dashboard_page
 from chalicelib.web.layout import page, pick_lang
 from chalicelib.web.scanner_page import manifest, scanner_page
@@ -60,32 +59,6 @@ def order_page(order_id: str):
     if not ORDER_ID_RE.match(order_id):
         raise not_found("No such order.")
     return shop_page(pick_lang(bp.current_request), order_id=order_id)
-
-
-@bp.route("/stripe-local/v3.js", methods=["GET"])
-def local_stripe_js():
-    """Local mode only: localstripe's stand-in for stripe.js, served by the app (404 with real Stripe)."""
-    return Response(body=stripe_local.stripe_js(), headers={"Content-Type": "text/javascript; charset=utf-8",
-                                                            "Cache-Control": "no-cache"})
-
-
-@bp.route("/stripe-local/confirm", methods=["POST"])
-def local_stripe_confirm():
-    """Local mode only: confirm a PaymentIntent with a test card at localstripe, as stripe.js would (404 otherwise)."""
-    stripe_local.api_base()
-    return json_response(stripe_local.confirm_with_card(json_body(bp.current_request)),
-                         headers={"Cache-Control": "no-store"})
-
-
-# localstripe's stripe.js posts its JSON without a Content-Type header, so the browser labels it text/plain.
-@bp.route("/stripe-local/v1/payment_intents/{intent_id}/_authenticate", methods=["POST"],
-          content_types=["application/json", "text/plain"])
-def local_stripe_authenticate(intent_id: str):
-    """Local mode only: localstripe's 3-D Secure test step, passed through (404 otherwise)."""
-    request = bp.current_request
-    status, answer = stripe_local.authenticate(intent_id, request.raw_body or b"",
-                                               (request.query_params or {}).get("success") == "true")
-    return json_response(answer, status, headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/dashboard", methods=["GET"])

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from chalice import Response
 
 from chalicelib.core import settings
-from chalicelib.web import legal, stripe_local
-from chalicelib.web.layout import euros, page, t
+from chalicelib.web import legal
+from chalicelib.web.layout import escape, euros, page, t
 from chalicelib.web.shops import shops_section
 
 PRESETS_CENTS = (1000, 2500, 5000, 10000)
@@ -18,9 +16,10 @@ STRIPE_JS = "https://js.stripe.com/v3/"  # real Stripe only: Stripe requires str
 
 def _stripe_scripts() -> str:
     s = settings.get()
-    if stripe_local.enabled():
+    if s.is_local and s.stripe_api_base and not s.stripe_secret_key_env:
+        # the local stack's localstripe bridge (devstack/stripe_local.py); the Lambda has no such routes
         return ('<script src="/stripe-local/v3.js" defer></script>\n'
-                '<script src="/static/js/stripe-local.js" defer></script>')
+                '<script src="/stripe-local/elements.js" defer></script>')
     if s.is_local and not s.stripe_secret_key_env:
         return ""  # local mode without localstripe: the shop says payment is unavailable, nothing leaves the machine
     return f'<script src="{STRIPE_JS}" defer></script>'

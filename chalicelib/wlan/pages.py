@@ -6,12 +6,12 @@ alone (state travels in the URL or the form) and is a few kilobytes.
 
 from __future__ import annotations
 
-from html import escape
 from urllib.parse import urlencode
 
 from chalice import Response
 
 from chalicelib.core import settings
+from chalicelib.web.layout import escape
 
 CSS = ("body{margin:0;font:1.05rem/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1a1a1a;"
        "background:#fbfaf7}header{display:flex;justify-content:space-between;align-items:center;padding:.7rem 1rem;"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from chalicelib.footfall.demo import banner_lines, seed_footfall
+from devstack.footfall_demo import banner_lines, seed_footfall
 from tests.footfall.conftest import Footfall
 
 

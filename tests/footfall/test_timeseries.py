@@ -149,6 +149,6 @@ def test_csv_marks_partial_buckets_and_counts_clock_change_weeks() -> None:
                         "week_before": None, "year_before": None, "wlan": None,
                         "vouchers": {"redemptions": [0, 0], "redeemed_cents": [0, 0]}}]}
     assert bucket_hours(stats) == [169, 168]
-    rows = list(csv.DictReader(io.StringIO(footfall_csv(stats).decode("utf-8-sig")), delimiter=";"))
+    rows = list(csv.DictReader(io.StringIO(footfall_csv(stats).lstrip("\ufeff")), delimiter=";"))
     assert [(r["Stunden mit Daten"], r["Stunden im Zeitabschnitt"], r["Vollständig"]) for r in rows] == [
         ("169", "169", "ja"), ("96", "168", "nein")]
