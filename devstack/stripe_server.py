@@ -34,6 +34,25 @@ def patch_store(path: Path) -> None:
     resources.Store.dump_to_disk = dump_to_disk
 
 
+def patch_retry_after_decline() -> None:
+    """Real Stripe lets a declined PaymentIntent (status `requires_payment_method`) be confirmed again with a new
+    payment method: that is how a shopper retries with another card in the same form. localstripe keeps the failed
+    charge, so the intent stays `requires_payment_method` and the next confirm answers 400. Giving the intent a new
+    payment method forgets the failed charge, as Stripe does."""
+    from localstripe.resources import PaymentIntent
+
+    original = PaymentIntent._update
+
+    def _update(self, **data):  # type: ignore[no-untyped-def]
+        retry = ("payment_method" in data and self.latest_charge is not None
+                 and self.status == "requires_payment_method")
+        original(self, **data)
+        if retry:
+            self.latest_charge = None
+
+    PaymentIntent._update = _update
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8420)
@@ -42,6 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.data_dir.mkdir(parents=True, exist_ok=True)
     patch_store(args.data_dir / "localstripe.pickle")
+    patch_retry_after_decline()
 
     from aiohttp import web
     from localstripe.resources import store

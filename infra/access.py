@@ -25,7 +25,8 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     "rate-limits": [UPDATE],  # one conditional ADD per request
     "vouchers": [GET, PUT, UPDATE, BATCH_WRITE, BATCH_GET, SCAN],  # issue, redeem, block; order status; liability
     "ledger": [GET, PUT, QUERY, BATCH_WRITE, SCAN],  # immutable: never UpdateItem/DeleteItem; scan for liability
-    "retailers": [GET, PUT, UPDATE, CHECK, SCAN],  # ConditionCheck in the redemption; scan lists ~40 shops
+    "retailers": [GET, PUT, UPDATE, CHECK, SCAN, BATCH_GET],  # ConditionCheck in the redemption; scan lists ~40
+    # shops; BatchGetItem: the shop names on a voucher's spending history
     # payments
     "orders": [GET, PUT, UPDATE],
     "campaigns": [PUT, UPDATE, SCAN],  # budget decrement inside the order's transaction

@@ -21,6 +21,7 @@ history = lazy("chalicelib.vouchers.history")
 issuing = lazy("chalicelib.vouchers.issuing")
 lifecycle = lazy("chalicelib.vouchers.lifecycle")
 redemption = lazy("chalicelib.vouchers.redemption")
+spending = lazy("chalicelib.vouchers.spending")
 views = lazy("chalicelib.vouchers.views")
 
 bp = Blueprint(__name__)
@@ -56,6 +57,23 @@ def voucher_balance():
         raise redemption.invalid_token() from None
     redemption.balance_hints.put(voucher_id, int(voucher.balance_cents))
     return json_response(views.voucher_public(voucher), headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/api/v1/vouchers/spending", methods=["GET"])
+def voucher_spending_history():
+    """When and where a voucher was spent, for the holder of its token (shop names only); rate-limited like balance."""
+    request = bp.current_request
+    hit("balance", client_address(request), settings.get().balance_lookups_per_minute)
+    token = query_param(request, "token")
+    if not token:
+        raise redemption.invalid_token()
+    voucher_id = redemption.verify_token(token)
+    try:
+        lifecycle.get_voucher(voucher_id)
+    except DomainError:  # unknown and invalid tokens answer alike
+        raise redemption.invalid_token() from None
+    return json_response({"voucher_id": voucher_id, "redemptions": spending.voucher_spending(voucher_id)},
+                         headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/api/v1/vouchers/{voucher_id}", methods=["GET"])

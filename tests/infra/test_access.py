@@ -78,6 +78,8 @@ def test_the_voucher_flows_need_exactly_the_granted_actions(api: Any, recorded: 
     assert first.status_code == 201
     assert api.redeem(shop["api_key"], token, 1200, idem).status_code == 201  # replay
     assert api.redeem(shop["api_key"], vouchers[1]["token"], 9999).status_code == 409  # cold: reads the balance
+    spending = api.json("GET", f"/api/v1/vouchers/spending?token={token}", expect=200)["redemptions"]
+    assert [(r["amount_cents"], r["shop"]) for r in spending] == [(1200, "Laden")]
     redemption = first.json_body["redemption_id"]
     api.json("POST", f"/api/v1/redemptions/{redemption}/reversal", token=shop["api_key"], expect=201)
     api.json("GET", "/api/v1/redemptions", token=shop["api_key"], expect=200)
