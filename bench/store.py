@@ -8,7 +8,9 @@
   redemption without contention, counted in-process (target <= 1.05).
 - write_time_vs_size: median redemption time through the app (in-process) with 1,000 and with 100,000 ledger
   entries in the store (target ratio <= 1.5). The ledger is filled in the store process directly (a bulk load;
-  the wire would add minutes and change nothing measured).
+  the wire would add minutes and change nothing measured). Wall time on a shared machine swings with its load, so
+  store_transaction_vs_size also times the store's own work (CPU) for the same transaction on tables of 1,000 and
+  100,000 items, interleaved round by round.
 - restart: the stack restarted after `kill -9` of every process, with 50,000 ledger entries (and their idempotency
   records) in the snapshot plus a journal tail: seconds until it serves again (target < 30 s).
 """
@@ -192,6 +194,53 @@ def _fill_ledger(total: int) -> int:
     return len(ledger)
 
 
+def _store_transaction_ratio(rounds: int = 7, per_round: int = 50) -> dict[str, Any]:
+    """The store's own time for a redemption-shaped TransactWriteItems on tables of 1,000 and of 100,000 items,
+    interleaved round by round (a loaded machine slows both alike); CPU time of this process, median of rounds."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    backend = dynamodb_backends["123456789012"]["eu-central-1"]
+    sizes = {"small": 1000, "large": 100_000}
+    for label, size in sizes.items():
+        for kind, keys in (("ledger", [("voucher_id", "HASH"), ("entry_id", "RANGE")]),
+                           ("vouchers", [("voucher_id", "HASH")])):
+            name = f"bench-{label}-{kind}"
+            if name not in backend.tables:
+                backend.create_table(name, schema=[{"AttributeName": k, "KeyType": t} for k, t in keys],
+                                     throughput=None,
+                                     attr=[{"AttributeName": k, "AttributeType": "S"} for k, _ in keys],
+                                     global_indexes=None, indexes=None, streams=None, billing_mode="PAY_PER_REQUEST",
+                                     sse_specification=None, tags=[], deletion_protection_enabled=None,
+                                     warm_throughput=None)
+        ledger = backend.get_table(f"bench-{label}-ledger")
+        for i in range(len(ledger), size):
+            ledger.put_item({"voucher_id": {"S": f"v{i // 20}"}, "entry_id": {"S": f"{i:012d}"},
+                             "amount_cents": {"N": "-100"}, "kind": {"S": "redemption"}})
+        backend.get_table(f"bench-{label}-vouchers").put_item({"voucher_id": {"S": "v"},
+                                                               "balance_cents": {"N": "999999999"}})
+    times: dict[str, list[float]] = {label: [] for label in sizes}
+    n = 0
+    for _ in range(rounds):
+        for label in sizes:
+            started = time.process_time()
+            for _ in range(per_round):
+                n += 1
+                backend.transact_write_items([
+                    {"Put": {"TableName": f"bench-{label}-ledger",
+                             "ConditionExpression": "attribute_not_exists(entry_id)",
+                             "Item": {"voucher_id": {"S": "v"}, "entry_id": {"S": f"x{n:012d}"},
+                                      "amount_cents": {"N": "-1"}}}},
+                    {"Update": {"TableName": f"bench-{label}-vouchers", "Key": {"voucher_id": {"S": "v"}},
+                                "UpdateExpression": "ADD balance_cents :m",
+                                "ConditionExpression": "balance_cents >= :a",
+                                "ExpressionAttributeValues": {":m": {"N": "-1"}, ":a": {"N": "1"}}}}])
+            times[label].append((time.process_time() - started) / per_round * 1000)
+    small, large = statistics.median(times["small"]), statistics.median(times["large"])
+    return {"cpu_ms_per_transaction_1000_items": round(small, 3),
+            "cpu_ms_per_transaction_100000_items": round(large, 3), "ratio": round(large / small, 2),
+            "target_ratio": "<= 1.5"}
+
+
 def size_figures() -> dict[str, Any]:
     """In its own process (the store is in-process here, and filled in bulk): write time versus ledger size, and the
     restart of a real stack from a store of 50,000 ledger entries."""
@@ -228,7 +277,9 @@ def size_figures() -> dict[str, Any]:
     _fill_ledger(100_000)
     large = _median_redemption_ms(client, key, tokens, 200)
     return {"write_time_vs_size": {"median_ms_at_1000_entries": small, "median_ms_at_100000_entries": large,
-                                   "ratio": round(large / small, 2), "target_ratio": "<= 1.5"},
+                                   "ratio": round(large / small, 2), "target_ratio": "<= 1.5",
+                                   "load_average": os.getloadavg()[0]},
+            "store_transaction_vs_size": _store_transaction_ratio(),
             "restart": restart}
 
 
