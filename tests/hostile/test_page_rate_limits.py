@@ -14,8 +14,10 @@ from tests.conftest import Api
 @pytest.fixture
 def three_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
     """Three lookups a minute, from one client address of this test's own (counters live for the minute)."""
-    from chalicelib.core import settings
+    from chalicelib.core import clock, settings
 
+    fixed = clock.now()  # counters are per minute: a slow machine must not cross into the next one mid-test
+    monkeypatch.setattr(clock, "now", lambda: fixed)
     monkeypatch.setenv("MARKTPLATZ_BALANCE_LOOKUPS_PER_MINUTE", "3")
     settings.reset()
     address = f"2001:db8::{uuid.uuid4().hex[:4]}"
