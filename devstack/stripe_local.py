@@ -28,6 +28,7 @@ from chalice import Blueprint, Chalice, Response
 from chalicelib.core import public_routes, settings
 from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.http import json_body, json_response
+from chalicelib.core.json_input import read_json
 
 # localstripe accepts any key of this shape; it is not a secret (real Stripe is never addressed by this module).
 LOCALSTRIPE_KEY = "sk_test_marktplatz_local"
@@ -143,7 +144,7 @@ def _authenticate(intent_id: str, raw_body: bytes, success: bool) -> tuple[int, 
     """localstripe's 3-D Secure step, which its stripe.js calls with the client secret."""
     api_base()
     try:
-        client_secret = str(json.loads(raw_body or b"{}").get("client_secret", ""))
+        client_secret = str(read_json(raw_body or b"{}").get("client_secret", ""))
     except (ValueError, AttributeError):
         client_secret = ""
     match = CLIENT_SECRET_RE.match(client_secret)

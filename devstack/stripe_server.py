@@ -72,7 +72,11 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.INFO)
     logging.basicConfig(level=logging.INFO, format="localstripe: %(message)s")
     print(f"localstripe listening on http://127.0.0.1:{args.port}", flush=True)
-    web.run_app(app, host="127.0.0.1", port=args.port, print=None, handle_signals=True)
+    from devstack.access_log import aiohttp_access_logger
+
+    # aiohttp's default access line starts with the client's address; ours names no one.
+    web.run_app(app, host="127.0.0.1", port=args.port, print=None, handle_signals=True,
+                access_log_class=aiohttp_access_logger())
 
 
 if __name__ == "__main__":

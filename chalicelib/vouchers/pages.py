@@ -6,7 +6,9 @@ from chalice import Blueprint, Response
 
 from chalicelib.core import clock, settings
 from chalicelib.core.errors import DomainError
+from chalicelib.core.http import client_address
 from chalicelib.core.lazy import lazy
+from chalicelib.core.ratelimit import hit
 from chalicelib.web.layout import escape, euros, page, pick_lang, t
 from chalicelib.web.shops import shops_section
 
@@ -32,6 +34,12 @@ def _voucher_for(token: str):  # type: ignore[no-untyped-def]
         return lifecycle.get_voucher(redemption.verify_token(token))
     except DomainError:
         return None
+
+
+def _too_many(lang: str) -> Response:
+    body = (f"<h1>{t(lang, 'Bitte kurz warten', 'Please wait a moment')}</h1>"
+            f"<p>{t(lang, 'Von Ihrem Anschluss kamen gerade sehr viele Abfragen. Versuchen Sie es in einer Minute erneut.', 'Very many lookups came from your connection just now. Please try again in a minute.')}</p>")
+    return page(t(lang, "Gutschein", "Voucher"), body, lang, status=429, headers={**PRIVATE, "Retry-After": "60"})
 
 
 def _when(iso: str, lang: str) -> str:
@@ -63,6 +71,11 @@ def _spending_section(voucher_id: str, lang: str) -> str:
 def render_voucher_page(token: str) -> Response:
     request = bp.current_request
     lang = pick_lang(request)
+    # The page shows the balance: it counts against the same per-client limit as the balance API.
+    try:
+        hit("balance", client_address(request), settings.get().balance_lookups_per_minute)
+    except DomainError:
+        return _too_many(lang)
     voucher = _voucher_for(token)
     if voucher is None:
         return _not_found(lang)
@@ -139,6 +152,8 @@ def voucher_page_upper(token: str):
 
 
 def _qr(token: str, kind: str) -> Response:
+    # Drawing a QR costs real CPU (~70 ms for a PNG): its own per-client limit, as high as the balance check's.
+    hit("qr", client_address(bp.current_request), settings.get().balance_lookups_per_minute)
     voucher = _voucher_for(token)
     if voucher is None:
         return _not_found(pick_lang(bp.current_request))

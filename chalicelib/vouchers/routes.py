@@ -13,7 +13,7 @@ from chalicelib.core.http import client_address, json_body, json_response, query
 from chalicelib.core.lazy import lazy
 from chalicelib.core.pagination import limit_param
 from chalicelib.core.ratelimit import hit
-from chalicelib.core.validate import integer, text, timestamp
+from chalicelib.core.validate import day_param, integer, text, timestamp
 from chalicelib.vouchers.rules import Refused
 
 # Services load on the first request that needs them (core/lazy.py): cold start imports routes only.
@@ -27,7 +27,6 @@ views = lazy("chalicelib.vouchers.views")
 bp = Blueprint(__name__)
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
-DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @bp.route("/api/v1/vouchers", methods=["POST"])
@@ -146,9 +145,8 @@ def list_redemptions():
         retailer_id = query_param(request, "retailer_id") or ""
         if not retailer_id:
             raise DomainError("invalid_request", "Admin must name 'retailer_id'.", field="retailer_id")
-    day = query_param(request, "date")
-    if day is not None and not DAY_RE.match(day):
-        raise DomainError("invalid_request", "'date' must be YYYY-MM-DD.", field="date")
+    raw_day = query_param(request, "date")
+    day = day_param(raw_day) if raw_day is not None else None
     page = history.retailer_history(retailer_id, limit=limit_param(query_param(request, "limit")),
                             cursor=query_param(request, "cursor"), day=day)
     return json_response(page)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 from tests.conftest import ADMIN_TOKEN
-from tests.payments.conftest import Shop, event, sent_emails
+from tests.payments.conftest import Shop, event, sent_emails, stripe_signature
 
 
 def test_order_pay_webhook_issues_and_mails(shop: Shop) -> None:
@@ -98,6 +99,21 @@ def test_bad_or_missing_signature_changes_nothing(shop: Shop) -> None:
                                     body=b"{}")
     assert old.status_code == 400
     assert shop.status(order)["status"] == "pending"
+
+
+def test_signed_events_dated_more_than_five_minutes_ahead_or_behind_are_refused(shop: Shop) -> None:
+    order = shop.order(1000, 1)
+    assert shop.pay(order).status_code == 200
+    evt = event("payment_intent.succeeded", shop.intent(order))
+    payload = json.dumps(evt, indent=2, sort_keys=True).encode()
+    now = int(time.time())
+    for offset in (+400, +3600 * 24 * 365, -400):
+        r = shop.deliver(evt, signature=stripe_signature(payload, timestamp=now + offset))
+        assert r.status_code == 400, (offset, r.body)
+        assert shop.status(order)["status"] == "pending"
+    # Within the window both ways (clocks drift a little): accepted.
+    assert shop.deliver(evt, signature=stripe_signature(payload, timestamp=now + 120)).status_code == 200
+    assert shop.status(order)["status"] == "paid"
 
 
 def test_other_events_are_ignored(shop: Shop) -> None:
