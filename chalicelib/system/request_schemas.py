@@ -89,6 +89,7 @@ _RANGE = {"from": {"schema": _str(40), "description": "a date (YYYY-MM-DD) or an
 
 QUERIES: dict[str, dict[str, dict[str, Any]]] = {
     "voucher_balance": {"token": {"schema": _str(200), "required": True}},
+    "voucher_spending_history": {"token": {"schema": _str(200), "required": True}},
     "list_redemptions": {"date": {"schema": DAY}, "limit": {"schema": _int(1, 200)},
                          "cursor": {"schema": _str(1024), "description": "next_cursor of the previous page"},
                          "retailer_id": {"schema": _str(64), "description": "admin only"}},

@@ -29,8 +29,9 @@ def test_demo_month_csv_and_latin1_import_over_http(stack) -> None:  # type: ign
     assert [e["name"] for e in body["events"]] == ["Verkaufsoffener Sonntag"]
     # The demo's voucher spending is spread over the month, beside footfall and WLAN on the same axis.
     days_with_redemptions = {i for z in body["zones"] for i, n in enumerate(z["vouchers"]["redemptions"]) if n}
-    assert len(days_with_redemptions) >= 20 and stack.demo["redemptions"] == sum(
-        z["vouchers"]["total_redemptions"] for z in body["zones"])
+    # (>=: other tests on the same stack may redeem in these zones too)
+    assert len(days_with_redemptions) >= 20 and sum(
+        z["vouchers"]["total_redemptions"] for z in body["zones"]) >= stack.demo["redemptions"] >= 30
     assert body["zones"][0]["year_before"] is not None  # the market square has its weeks a year earlier
 
     exported = requests.get(f"{base}/api/v1/stats/footfall", params={**query, "format": "csv"}, headers=marketing,
