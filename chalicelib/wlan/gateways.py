@@ -6,6 +6,7 @@ import re
 import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -18,7 +19,10 @@ from chalicelib.wlan.fas_query import gateway_hash
 from chalicelib.wlan.models import ACTIVE, DISABLED, GATEWAY_MARKER, MARKER, MERAKI, OPENNDS, PENDING, Gateway, Grant
 
 ZONE_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")  # the same zone names as retailers and sensors use
-FASKEY_RE = re.compile(r"^[\x21-\x7e]{8,64}$")
+# openNDS hashes `hid + faskey` through printf with the key inside the format string, and levels 2-3 paste the key
+# into PHP source: `% \\ ' " $` would give the router another rhid and AES key than ours. openNDS documents [A-Za-z0-9].
+FASKEY_RE = re.compile(r"^[A-Za-z0-9]{8,64}$")
+BINAUTH = "/usr/lib/opennds/binauth_log.sh"
 HOST_RE = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 WIFI4EU_RE = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 CACHE_SECONDS = 30.0
@@ -49,10 +53,24 @@ def gateway_view(gateway: Gateway) -> dict[str, Any]:
     }
     if gateway.vendor == OPENNDS:
         view["opennds"] = {"security_level": int(gateway.security_level or 0), "faskey_set": bool(gateway.faskey),
-                           "gatewayhash": gateway.gateway_hash}
+                           "gatewayhash": gateway.gateway_hash, "router_settings": router_settings(gateway)}
     else:
         view["meraki"] = {"grant_hosts": list(gateway.grant_hosts or [])}
     return view
+
+
+def router_settings(gateway: Gateway) -> dict[str, Any]:
+    """The openNDS options this gateway must be configured with (docs/wlan.md explains each)."""
+    level = int(gateway.security_level or 0)
+    parts = urlsplit(fas_url(gateway))
+    settings_ = {"fas_secure_enabled": level, "fasremotefqdn": parts.hostname,
+                 "fasport": parts.port or (443 if parts.scheme == "https" else 80), "faspath": parts.path,
+                 "faskey": "<the faskey you registered>",
+                 # levels 1-2 take the session length from here, not from our grant; keep both the same
+                 "sessiontimeout": int(gateway.session_minutes),
+                 # without binauth no deauth notice reaches us and a level 3-4 session never ends here
+                 "binauth": BINAUTH if level in (3, 4) else None}
+    return {k: v for k, v in settings_.items() if v is not None}
 
 
 def _limits(body: dict[str, Any], gateway: Gateway | None) -> dict[str, int]:
@@ -91,12 +109,16 @@ def _opennds(body: dict[str, Any], gateway: Gateway | None) -> dict[str, Any]:
         if isinstance(level, bool) or level not in (1, 2, 3, 4):
             raise bad_request("invalid_request", "'opennds.security_level' must be 1, 2, 3 or 4.",
                               field="opennds.security_level")
+        if level in (1, 2) and not settings.get().is_local:
+            raise bad_request("level_needs_http", "openNDS levels 1 and 2 send guests to the FAS over plain http "
+                              "(openNDS forces http:// for them); this deployment serves HTTPS only. Use level 3.",
+                              field="opennds.security_level")
         out["security_level"] = level
     if "faskey" in section or gateway is None:
         faskey = section.get("faskey")
         if not isinstance(faskey, str) or not FASKEY_RE.match(faskey):
-            raise bad_request("invalid_request", "'opennds.faskey' must be 8-64 visible characters, no spaces.",
-                              field="opennds.faskey")
+            raise bad_request("invalid_request", "'opennds.faskey' must be 8-64 letters and digits (A-Z, a-z, "
+                              "0-9): openNDS mangles other characters.", field="opennds.faskey")
         out["faskey"] = faskey
     if section.get("gatewayname") is not None:
         name = section["gatewayname"]
@@ -221,9 +243,11 @@ def _save_with_marker(gateway: Gateway, old_hash: str | None) -> None:
         drop_pending(queue_of(gateway.gateway_id, gateway.gateway_hash))
 
 
-def drop_pending(queue: str) -> int:
-    """Forget the queue's pending grants (authmon `clear`, or the gateway was disabled)."""
-    pending = [g for g in Grant.query(queue, consistent_read=True) if g.state == PENDING]
+def drop_pending(queue: str, *, created_before: int | None = None) -> int:
+    """Forget the queue's pending grants (the gateway was disabled), or those created before a moment (authmon's
+    `clear` at the gateway's start: grants made through the gateway since it started are not stale)."""
+    pending = [g for g in Grant.query(queue, consistent_read=True) if g.state == PENDING
+               and (created_before is None or int(g.created_at or 0) < created_before)]
     with Grant.batch_write() as batch:
         for grant in pending:
             batch.delete(grant)

@@ -11,7 +11,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.core import settings
 from chalicelib.core.errors import AppError
-from chalicelib.wlan import capport, pages
+from chalicelib.wlan import capport, config, pages
 from chalicelib.wlan.authmon import is_authmon
 from chalicelib.wlan.meraki import MerakiError, grant_url, host_allowed, parse_arrival
 from chalicelib.wlan.models import MERAKI
@@ -38,7 +38,10 @@ TEXT = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"
 
 
 def _lang(params: dict[str, str]) -> str:
-    return "en" if params.get("lang") == "en" else "de"
+    """`lang` from the page's own links and forms first, else the phone's Accept-Language (German by default)."""
+    if params.get("lang") in ("de", "en"):
+        return params["lang"]
+    return pages.preferred_lang(bp.current_request.headers.get("accept-language"))
 
 
 def _form() -> dict[str, str]:
@@ -91,11 +94,11 @@ def opennds_fas(gateway_id: str):
             params = _params()
             if is_authmon(params, user_agent):
                 return _poll(gateway_id, "GET", params)
+            if params.get("status") == "authenticated":  # levels 1-2 add the guest's tok: not level 0
+                active_gateway(gateway_id, "opennds")
+                return pages.online(_lang(params), None, None, events_url=config.events_url())
             if "authaction" in params or "tok" in params:
                 raise Refused("level 0")
-            if params.get("status") == "authenticated":
-                active_gateway(gateway_id, "opennds")
-                return pages.online(_lang(params), None, None)
             return _splash(gateway_id, params)
         form = _form()
         if is_authmon(form, user_agent):
@@ -147,7 +150,7 @@ def wlan_session_page(session_id: str):
         return pages.waiting(lang, page_url, capport_url)
     if state.online:
         minutes = (state.seconds_remaining or 0) // 60 if state.seconds_remaining is not None else None
-        return pages.online(lang, origin, capport_url, minutes)
+        return pages.online(lang, origin, capport_url, minutes, events_url=config.events_url())
     return pages.ended(lang, 200 if state.known else 404)
 
 
@@ -180,7 +183,6 @@ def meraki_splash(gateway_id: str):
             except MerakiError:
                 raise Refused("meraki arrival") from None
             from chalicelib.core.ratelimit import hit
-            from chalicelib.wlan import config
 
             hit("wlan-arrival", gateway.gateway_id, config.arrivals_per_minute())
             session_id, issued, signature = meraki_ticket(gateway_id, found.base_grant_url)
