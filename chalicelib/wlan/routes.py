@@ -88,10 +88,15 @@ def opennds_fas(gateway_id: str):
     """openNDS FAS (public): a guest's arrival (GET), their acceptance (POST) and authmon's polls."""
     request = bp.current_request
     user_agent = request.headers.get("user-agent")
+    # openNDS 9.10 sends an authenticated guest who opens its auth dir without a query to `<faspath>&status=...`
+    # (no '?'): the "query" arrives inside the path parameter.
+    gateway_id, glued, glued_query = gateway_id.partition("&")
 
     def handle() -> Response:
         if request.method == "GET":
             params = _params()
+            if glued and len(glued_query) <= 256:
+                params = {**dict(parse_qsl(glued_query, max_num_fields=8)), **params}
             if is_authmon(params, user_agent):
                 return _poll(gateway_id, "GET", params)
             if params.get("status") == "authenticated":  # levels 1-2 add the guest's tok: not level 0

@@ -401,7 +401,14 @@ class RealOpenNDS:
         pid = self.daemon_pid()
         if pid is None:
             raise RuntimeError("openNDS is not running")
-        return run("nsenter", "-t", str(pid), "-m", "-n", "-p", "ndsctl", *args, check=check, timeout=20)
+        for _attempt in range(20):  # exit 4: another ndsctl (authmon's, binauth's) holds the lock: try again
+            done = run("nsenter", "-t", str(pid), "-m", "-n", "-p", "ndsctl", *args, check=False, timeout=20)
+            if done.returncode != 4:
+                break
+            time.sleep(0.25)
+        if check and done.returncode != 0:
+            raise subprocess.CalledProcessError(done.returncode, ["ndsctl", *args], done.stdout, done.stderr)
+        return done
 
     def clients(self) -> dict[str, Any]:
         return json.loads(self.ndsctl("json").stdout or "{}").get("clients", {})

@@ -91,6 +91,8 @@ def test_authenticated_guest_back_from_the_gateway_sees_online(opennds: Callable
                        "custom": custom_b64("ws_abcdefghijklmnop"), "status": "authenticated"})
     page = client.http.get(f"/wlan/fas/{sim.gateway_id}?{query}")
     assert page.status_code == 200 and "Sie sind online" in text(page), text(page)[:400]
+    glued = client.http.get(f"/wlan/fas/{sim.gateway_id}&status=authenticated")  # openNDS 9.10, no query
+    assert glued.status_code == 200 and "Sie sind online" in text(glued)
     level0 = client.http.get(f"/wlan/fas/{sim.gateway_id}?tok=12345678&authaction=http://192.168.8.1:2050/x")
     assert level0.status_code == 403
 
