@@ -16,7 +16,6 @@ import datetime as dt
 import ipaddress
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -42,17 +41,11 @@ IP_COMMAND = ("/usr/sbin/ip", "/usr/bin/ip", "/sbin/ip", "/bin/ip")
 
 def ensure_packages() -> None:
     """Debian's openNDS and its run-time helpers, installed with apt-get when missing (CI is a fresh machine)."""
-    missing = sorted({pkg for path, pkg in PACKAGES.items() if not os.path.exists(path)})
+    from tests.support.debian import ensure_packages as install
+
+    install(sorted(set(PACKAGES.values())), present=list(PACKAGES))
     if not any(os.path.exists(p) for p in IP_COMMAND):
-        missing.append("iproute2")
-    if not missing:
-        return
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise RuntimeError(f"the real-gateway tests need root and Debian packages {missing} (apt-get install)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdout=subprocess.DEVNULL)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
+        install(["iproute2"], present=["/usr/sbin/ip"])
 
 
 def run(*args: str, check: bool = True, timeout: float = 30, **kwargs: Any) -> subprocess.CompletedProcess:
