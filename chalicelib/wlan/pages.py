@@ -35,7 +35,7 @@ def t(lang: str, de: str, en: str) -> str:
 def preferred_lang(accept_language: str | None) -> str:
     """The first of German or English the phone prefers (RFC 9110 q-values); German when it names neither."""
     best, best_q = "de", 0.0
-    for position, item in enumerate((accept_language or "").split(",")[:20]):
+    for item in (accept_language or "").split(",")[:20]:
         tag, _, params = item.strip().partition(";")
         q = 1.0
         if params.strip().startswith("q="):
@@ -44,8 +44,8 @@ def preferred_lang(accept_language: str | None) -> str:
             except ValueError:
                 continue
         primary = tag.strip().lower().split("-")[0]
-        if primary in ("de", "en") and q > best_q:
-            best, best_q = primary, q - position * 1e-6  # equal q: the earlier one wins
+        if primary in ("de", "en") and q > best_q:  # equal q: the earlier one stays
+            best, best_q = primary, q
     return best
 
 

@@ -180,7 +180,8 @@ def test_online_page_points_guests_to_the_town(opennds: Callable[..., SimulatedO
 
 @pytest.mark.parametrize(("header", "lang"), [("en", "en"), ("en-GB,en;q=0.9", "en"), ("de-DE,de;q=0.9,en;q=0.8", "de"),
                                               ("fr-FR,fr;q=0.9,en;q=0.5,de;q=0.4", "en"), ("fr", "de"), ("", "de"),
-                                              ("en;q=0.2, de;q=0.8", "de"), ("en;q=bad, de", "de")])
+                                              ("en;q=0.2, de;q=0.8", "de"), ("en;q=bad, de", "de"),
+                                              ("fr, en;q=0.5, de;q=0.5", "en"), ("en;q=0, fr", "de")])
 def test_accept_language_is_honoured(opennds: Callable[..., SimulatedOpenNDS], client: Any, header: str,
                                      lang: str) -> None:
     sim = opennds(3)
