@@ -8,6 +8,7 @@ the tier starts one gateway at a time. Everything made here is removed at the en
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,6 +47,7 @@ def net(fas: Any) -> Iterator[Network]:
     finally:
         network.close()
         _keep_logs(network)
+        shutil.rmtree(network.work, ignore_errors=True)
 
 
 def _keep_logs(network: Network) -> None:
