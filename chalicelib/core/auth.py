@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import hmac
-import threading
-import time
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from pynamodb.exceptions import DoesNotExist
-
-from chalicelib.core import settings
+from chalicelib.core import cache, public_routes, settings
 from chalicelib.core.errors import forbidden, unauthorized
 from chalicelib.core.ids import key_hash
 
@@ -25,8 +21,7 @@ class Principal(NamedTuple):
     name: str | None = None
 
 
-_cache: dict[str, tuple[float, Principal]] = {}
-_cache_lock = threading.Lock()
+_principals = cache.ttl("principals", seconds=CACHE_SECONDS)
 
 
 def bearer_token(request: Any) -> str | None:
@@ -38,6 +33,8 @@ def bearer_token(request: Any) -> str | None:
 
 
 def _lookup(hashed: str) -> Principal | None:
+    from pynamodb.exceptions import DoesNotExist  # PynamoDB (and botocore) load with the first keyed request
+
     from chalicelib.store.models import Credential
 
     try:
@@ -47,35 +44,48 @@ def _lookup(hashed: str) -> Principal | None:
     return Principal(role=cred.role, subject_id=cred.subject_id, key_hash=hashed, zone=cred.zone, name=cred.name)
 
 
+def credentials_middleware(app: Any) -> Callable[[Any, Callable[[Any], Any]], Any]:
+    """No `/api/` route of `app` outside the public registry (core/public_routes.py) runs without a bearer token.
+    A method the route does not have is left to Chalice (405)."""
+
+    def check(event: Any, get_response: Callable[[Any], Any]) -> Any:
+        path = (event.context or {}).get("resourcePath") or ""
+        if (path.startswith("/api/") and event.method in app.routes.get(path, ())
+                and not public_routes.is_public(event.method, path) and not bearer_token(event)):
+            raise unauthorized()
+        return get_response(event)
+
+    return check
+
+
 def authenticate(request: Any, *, cached: bool = False) -> Principal:
-    """The caller, or 401. `cached=True` may answer from a one-minute cache: only for paths whose DynamoDB
+    """The caller, or `unauthorized`. `cached=True` may answer from a one-minute cache: only for paths whose DynamoDB
     transaction re-checks the credential itself (the redemption's ConditionCheck on the retailer)."""
     token = bearer_token(request)
     if not token:
         raise unauthorized()
+    import hmac  # with the first keyed request, not at cold start
+
     if hmac.compare_digest(token.encode(), settings.admin_token().encode()):
         return Principal(role=ADMIN, subject_id="admin")
     hashed = key_hash(token)
     if cached:
-        with _cache_lock:
-            hit = _cache.get(hashed)
-        if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
-            return hit[1]
+        hit = _principals.get(hashed)
+        if hit is not None:
+            return hit
     principal = _lookup(hashed)
     if principal is None:
         forget(hashed)
         raise unauthorized()
-    with _cache_lock:
-        _cache[hashed] = (time.monotonic(), principal)
+    _principals.put(hashed, principal)
     return principal
 
 
 def forget(hashed: str | None = None) -> None:
-    with _cache_lock:
-        if hashed is None:
-            _cache.clear()
-        else:
-            _cache.pop(hashed, None)
+    if hashed is None:
+        _principals.clear()
+    else:
+        _principals.pop(hashed)
 
 
 def require(request: Any, *roles: str, cached: bool = False) -> Principal:

@@ -6,11 +6,11 @@ from chalice import Blueprint, Response
 
 from chalicelib.core import auth
 from chalicelib.core.auth import ADMIN, RETAILER
-from chalicelib.core.errors import bad_request
+from chalicelib.core.errors import DomainError
 from chalicelib.core.http import client_address, json_body, json_response, query_param
 from chalicelib.core.lazy import lazy
 from chalicelib.core.ratelimit import hit
-from chalicelib.core.validate import choice, email, integer, text, timestamp
+from chalicelib.core.validate import choice, email, integer, month_param, text, timestamp
 
 # Loaded when a payment route is first called, not at every cold start (chalicelib/core/lazy.py).
 campaigns = lazy("chalicelib.payments.campaigns")
@@ -115,7 +115,7 @@ def current_campaign():
     """The bonus a purchase gets right now (public; `?code=` for a coded campaign), while its budget lasts."""
     code = query_param(bp.current_request, "code")
     if code is not None and len(code) > 40:
-        raise bad_request("invalid_request", "'code' is too long.", field="code")
+        raise DomainError("invalid_request", "'code' is too long.", field="code")
     campaign = campaigns.current_campaign(code)
     body = {"campaign": campaigns.campaign_public(campaign) if campaign else None}
     return json_response(body, headers={"Cache-Control": "no-store"})
@@ -123,14 +123,14 @@ def current_campaign():
 
 def _month() -> str:
     month = query_param(bp.current_request, "month") or settlement.current_month()
-    settlement.month_bounds(month)  # validates
+    month_param(month)
     return month
 
 
 def _wants_csv() -> bool:
     fmt = query_param(bp.current_request, "format") or "json"
     if fmt not in ("json", "csv"):
-        raise bad_request("invalid_request", "'format' must be json or csv.", field="format")
+        raise DomainError("invalid_request", "'format' must be json or csv.", field="format")
     return fmt == "csv"
 
 

@@ -7,8 +7,10 @@ from chalice import Blueprint
 from chalicelib.core import auth
 from chalicelib.core.auth import ADMIN, RETAILER
 from chalicelib.core.http import json_body, json_response
+from chalicelib.core.lazy import lazy
 from chalicelib.core.validate import email, text
-from chalicelib.vouchers import retailers
+
+retailers = lazy("chalicelib.vouchers.retailers")  # loaded by the first retailer request
 
 bp = Blueprint(__name__)
 

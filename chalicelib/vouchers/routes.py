@@ -8,19 +8,25 @@ from chalice import Blueprint
 
 from chalicelib.core import auth, settings
 from chalicelib.core.auth import ADMIN, RETAILER
-from chalicelib.core.errors import AppError, bad_request, not_found
+from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.http import client_address, json_body, json_response, query_param
+from chalicelib.core.lazy import lazy
 from chalicelib.core.pagination import limit_param
 from chalicelib.core.ratelimit import hit
-from chalicelib.core.validate import integer, text, timestamp
-from chalicelib.vouchers import issuing, lifecycle, views
-from chalicelib.vouchers.history import retailer_history
-from chalicelib.vouchers.redemption import balance_hints, invalid_token, redeem, reverse_redemption, verify_token
+from chalicelib.core.validate import day_param, integer, text, timestamp
+from chalicelib.vouchers.rules import Refused
+
+# Services load on the first request that needs them (core/lazy.py): cold start imports routes only.
+history = lazy("chalicelib.vouchers.history")
+issuing = lazy("chalicelib.vouchers.issuing")
+lifecycle = lazy("chalicelib.vouchers.lifecycle")
+redemption = lazy("chalicelib.vouchers.redemption")
+spending = lazy("chalicelib.vouchers.spending")
+views = lazy("chalicelib.vouchers.views")
 
 bp = Blueprint(__name__)
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
-DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @bp.route("/api/v1/vouchers", methods=["POST"])
@@ -43,14 +49,31 @@ def voucher_balance():
     hit("balance", client_address(request), settings.get().balance_lookups_per_minute)
     token = query_param(request, "token")
     if not token:
-        raise invalid_token()
-    voucher_id = verify_token(token)
+        raise redemption.invalid_token()
+    voucher_id = redemption.verify_token(token)
     try:
         voucher = lifecycle.get_voucher(voucher_id)
-    except AppError:  # a validly signed but unknown voucher must look exactly like a bad token
-        raise invalid_token() from None
-    balance_hints.put(voucher_id, int(voucher.balance_cents))
+    except DomainError:  # a validly signed but unknown voucher must look exactly like a bad token
+        raise redemption.invalid_token() from None
+    redemption.balance_hints.put(voucher_id, int(voucher.balance_cents))
     return json_response(views.voucher_public(voucher), headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/api/v1/vouchers/spending", methods=["GET"])
+def voucher_spending_history():
+    """When and where a voucher was spent, for the holder of its token (shop names only); rate-limited like balance."""
+    request = bp.current_request
+    hit("balance", client_address(request), settings.get().balance_lookups_per_minute)
+    token = query_param(request, "token")
+    if not token:
+        raise redemption.invalid_token()
+    voucher_id = redemption.verify_token(token)
+    try:
+        lifecycle.get_voucher(voucher_id)
+    except DomainError:  # unknown and invalid tokens answer alike
+        raise redemption.invalid_token() from None
+    return json_response({"voucher_id": voucher_id, "redemptions": spending.voucher_spending(voucher_id)},
+                         headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/api/v1/vouchers/{voucher_id}", methods=["GET"])
@@ -97,16 +120,19 @@ def create_redemption():
     principal = auth.require(request, RETAILER, cached=True)
     idempotency_key = request.headers.get("idempotency-key")
     if not idempotency_key or not IDEMPOTENCY_KEY_RE.match(idempotency_key):
-        raise bad_request("idempotency_key_required",
+        raise DomainError("idempotency_key_required",
                           "Send a unique Idempotency-Key header (1-200 visible characters) with every redemption.")
     body = json_body(request)
     token = body.get("token")
     if not isinstance(token, str) or not token.strip():
-        raise invalid_token()
+        raise redemption.invalid_token()
     amount = integer(body, "amount_cents", minimum=1, maximum=issuing.MAX_AMOUNT_CENTS)
     expected = integer(body, "expected_balance_cents", minimum=0, required=False)
-    status, answer = redeem(principal, token, amount, idempotency_key, expected)
-    return json_response(answer, status)
+    result = redemption.redeem(principal, token, amount, idempotency_key, expected)
+    if isinstance(result, Refused):
+        raise redemption.refusal_error(result)
+    redeemed = result.redemption if isinstance(result, redemption.Replayed) else result
+    return json_response(redeemed._asdict(), 201)
 
 
 @bp.route("/api/v1/redemptions", methods=["GET"])
@@ -118,11 +144,10 @@ def list_redemptions():
     if principal.role == ADMIN:
         retailer_id = query_param(request, "retailer_id") or ""
         if not retailer_id:
-            raise bad_request("invalid_request", "Admin must name 'retailer_id'.", field="retailer_id")
-    day = query_param(request, "date")
-    if day is not None and not DAY_RE.match(day):
-        raise bad_request("invalid_request", "'date' must be YYYY-MM-DD.", field="date")
-    page = retailer_history(retailer_id, limit=limit_param(query_param(request, "limit")),
+            raise DomainError("invalid_request", "Admin must name 'retailer_id'.", field="retailer_id")
+    raw_day = query_param(request, "date")
+    day = day_param(raw_day) if raw_day is not None else None
+    page = history.retailer_history(retailer_id, limit=limit_param(query_param(request, "limit")),
                             cursor=query_param(request, "cursor"), day=day)
     return json_response(page)
 
@@ -133,5 +158,7 @@ def reverse(redemption_id: str):
     principal = auth.require(bp.current_request, RETAILER, ADMIN)
     if len(redemption_id) > 100:
         raise not_found("No such redemption.")
-    status, answer = reverse_redemption(principal, redemption_id)
-    return json_response(answer, status)
+    reversed_ = redemption.reverse_redemption(principal, redemption_id)
+    answer = reversed_._asdict()
+    del answer["new"]
+    return json_response(answer, 201 if reversed_.new else 200)

@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.core import clock
-from chalicelib.core.errors import AppError
+from chalicelib.core.errors import DomainError
 from chalicelib.wlan import authmon
 from chalicelib.wlan.portal import custom_b64
 from devstack.opennds_sim import FORM, SimulatedOpenNDS, form_of, text
@@ -129,17 +129,18 @@ def test_admin_answer_shows_the_router_settings(api: Api, register: Callable[...
 
 # --- 7. levels 1-2 need plain http, which the AWS deployment does not serve ---------------------------------------
 @pytest.mark.parametrize("level", [1, 2])
-def test_levels_1_and_2_refused_on_aws(aws_server: str, monkeypatch: pytest.MonkeyPatch, level: int) -> None:
+def test_levels_1_and_2_refused_on_aws(monkeypatch: pytest.MonkeyPatch, level: int) -> None:
     from chalicelib.core import settings
-    from chalicelib.wlan import gateways
+    from chalicelib.core.http import status_of
+    from chalicelib.wlan import gateway_settings
 
     monkeypatch.setenv("MARKTPLATZ_MODE", "aws")
     settings.reset()
     body = {"name": "x", "vendor": "opennds", "zone": "markt", "opennds": {"security_level": level,
                                                                             "faskey": "abcdefgh12"}}
-    with pytest.raises(AppError) as refused:
-        gateways.register_gateway(body)
-    assert refused.value.status == 400 and refused.value.code == "level_needs_http"
+    with pytest.raises(DomainError) as refused:
+        gateway_settings.parse_new(body)
+    assert status_of(refused.value) == 400 and refused.value.code == "level_needs_http"
     assert "Use level 3" in refused.value.message
 
 
