@@ -33,7 +33,7 @@ ERROR_STATUS: dict[str, int] = {
     **dict.fromkeys(("bad_request", "invalid_json", "invalid_request", "invalid_amount", "invalid_token",
                      "invalid_signature", "invalid_event", "invalid_cursor", "invalid_range", "invalid_bonus_code",
                      "idempotency_key_required", "incomplete_card", "too_many_records", "too_many_rows",
-                     "unknown_format", "too_deep"), 400),
+                     "unknown_format", "too_deep", "level_needs_http"), 400),
     "unauthorized": 401,
     "forbidden": 403,
     "not_found": 404,

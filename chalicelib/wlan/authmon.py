@@ -82,9 +82,12 @@ def rawurlencode(text: str) -> str:
 
 def grant_entry(rhid: str, minutes: int, upload_kbps: int, download_kbps: int, upload_quota_kb: int,
                 download_quota_kb: int, custom_b64: str) -> str:
-    """One line of the auth list, as the reference FAS stores it (custom already rawurlencoded once)."""
-    return (f"{rhid} {minutes} {upload_kbps} {download_kbps} {upload_quota_kb} {download_quota_kb} "
-            f"{rawurlencode(custom_b64)}")
+    """One line of the auth list, exactly as the reference FAS (fas-aes-https.php, 9.x to 10.x) writes it: the
+    custom base64 as is. `view_reply` rawurlencodes the whole line once and authmon decodes it once, so `ndsctl auth`
+    receives these very words."""
+    if not custom_b64.isalnum():
+        raise AuthmonError("custom must be letters and digits only")  # see portal.custom_b64
+    return f"{rhid} {minutes} {upload_kbps} {download_kbps} {upload_quota_kb} {download_quota_kb} {custom_b64}"
 
 
 def view_reply(entries: list[str]) -> str:

@@ -28,5 +28,11 @@ def ticket_seconds() -> int:
     return _int("MARKTPLATZ_WLAN_TICKET_SECONDS", 900)
 
 
+def events_url() -> str | None:
+    """The town's events calendar, linked from the "you are online" page (optional)."""
+    url = settings.get().env("MARKTPLATZ_WLAN_EVENTS_URL")
+    return url if url and url.startswith(("https://", "http://")) else None
+
+
 SESSION_TTL_MAX_SECONDS = 7 * 24 * 3600
 ENDED_GRANT_KEEP_SECONDS = 24 * 3600

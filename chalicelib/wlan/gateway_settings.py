@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
+from chalicelib.core import settings
 from chalicelib.core.errors import DomainError
 from chalicelib.core.validate import choice, integer, text
 from chalicelib.wlan.models import MERAKI, OPENNDS
 
 ZONE_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")  # the same zone names as retailers and sensors use
-FASKEY_RE = re.compile(r"^[\x21-\x7e]{8,64}$")
+# openNDS hashes `hid + faskey` through printf with the key inside the format string, and levels 2-3 paste the key
+# into PHP source: `% \\ ' " $` would give the router another rhid and AES key than ours. openNDS documents [A-Za-z0-9].
+FASKEY_RE = re.compile(r"^[A-Za-z0-9]{8,64}$")
 HOST_RE = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 WIFI4EU_RE = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 UNCHANGED: Any = object()  # a field an update leaves alone (None would mean "clear it")
@@ -104,11 +107,15 @@ def _opennds(section: Any, *, new: bool) -> OpenNdsSettings:
         if isinstance(level, bool) or level not in (1, 2, 3, 4):
             raise DomainError("invalid_request", "'opennds.security_level' must be 1, 2, 3 or 4.",
                               field="opennds.security_level")
+        if level in (1, 2) and not settings.get().is_local:
+            raise DomainError("level_needs_http", "openNDS levels 1 and 2 send guests to the FAS over plain http "
+                              "(openNDS forces http:// for them); this deployment serves HTTPS only. Use level 3.",
+                              field="opennds.security_level")
     if "faskey" in section or new:
         faskey = section.get("faskey")
         if not isinstance(faskey, str) or not FASKEY_RE.match(faskey):
-            raise DomainError("invalid_request", "'opennds.faskey' must be 8-64 visible characters, no spaces.",
-                              field="opennds.faskey")
+            raise DomainError("invalid_request", "'opennds.faskey' must be 8-64 letters and digits (A-Z, a-z, "
+                              "0-9): openNDS mangles other characters.", field="opennds.faskey")
     if section.get("gatewayname") is not None:
         gatewayname = section["gatewayname"]
         if not isinstance(gatewayname, str) or not 1 <= len(gatewayname) <= 200:

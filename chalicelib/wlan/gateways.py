@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -14,6 +15,7 @@ from chalicelib.wlan.fas_query import gateway_hash
 from chalicelib.wlan.gateway_settings import UNCHANGED, GatewayChange, MerakiSettings, NewGateway, OpenNdsSettings
 from chalicelib.wlan.models import ACTIVE, DISABLED, GATEWAY_MARKER, MARKER, MERAKI, OPENNDS, PENDING, Gateway, Grant
 
+BINAUTH = "/usr/lib/opennds/binauth_log.sh"
 CACHE_SECONDS = 30.0
 
 _gateways = cache.ttl("gateways", seconds=CACHE_SECONDS)
@@ -41,10 +43,24 @@ def gateway_view(gateway: Gateway) -> dict[str, Any]:
     }
     if gateway.vendor == OPENNDS:
         view["opennds"] = {"security_level": int(gateway.security_level or 0), "faskey_set": bool(gateway.faskey),
-                           "gatewayhash": gateway.gateway_hash}
+                           "gatewayhash": gateway.gateway_hash, "router_settings": router_settings(gateway)}
     else:
         view["meraki"] = {"grant_hosts": list(gateway.grant_hosts or [])}
     return view
+
+
+def router_settings(gateway: Gateway) -> dict[str, Any]:
+    """The openNDS options this gateway must be configured with (docs/wlan.md explains each)."""
+    level = int(gateway.security_level or 0)
+    parts = urlsplit(fas_url(gateway))
+    settings_ = {"fas_secure_enabled": level, "fasremotefqdn": parts.hostname,
+                 "fasport": parts.port or (443 if parts.scheme == "https" else 80), "faspath": parts.path,
+                 "faskey": "<the faskey you registered>",
+                 # levels 1-2 take the session length from here, not from our grant; keep both the same
+                 "sessiontimeout": int(gateway.session_minutes),
+                 # without binauth no deauth notice reaches us and a level 3-4 session never ends here
+                 "binauth": BINAUTH if level in (3, 4) else None}
+    return {k: v for k, v in settings_.items() if v is not None}
 
 
 def register_gateway(new: NewGateway) -> Gateway:
@@ -142,9 +158,11 @@ def _save_with_marker(gateway: Gateway, old_hash: str | None) -> None:
         drop_pending(queue_of(gateway.gateway_id, gateway.gateway_hash))
 
 
-def drop_pending(queue: str) -> int:
-    """Forget the queue's pending grants (authmon `clear`, or the gateway was disabled)."""
-    pending = [g for g in Grant.query(queue, consistent_read=True) if g.state == PENDING]
+def drop_pending(queue: str, *, created_before: int | None = None) -> int:
+    """Forget the queue's pending grants (the gateway was disabled), or those created before a moment (authmon's
+    `clear` at the gateway's start: grants made through the gateway since it started are not stale)."""
+    pending = [g for g in Grant.query(queue, consistent_read=True) if g.state == PENDING
+               and (created_before is None or int(g.created_at or 0) < created_before)]
     with Grant.batch_write() as batch:
         for grant in pending:
             batch.delete(grant)

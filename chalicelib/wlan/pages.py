@@ -1,7 +1,9 @@
-"""The guest's pages: splash, waiting, online, ended, refused. Small, inline CSS, no JavaScript, no cookies.
+"""The guest's pages: splash, waiting, online, ended, refused. Small, inline CSS, no cookies, and nothing that needs
+JavaScript (the waiting page only uses it, when there, to notice the ack sooner).
 
 Captive-portal mini-browsers are slow, keep nothing between openings and may close early, so every page stands
-alone (state travels in the URL or the form) and is a few kilobytes.
+alone (state travels in the URL or the form) and is a few kilobytes. Machine-facing things (the RFC 8908 API URI)
+go in `<link>` and headers, never in the text a guest reads.
 """
 
 from __future__ import annotations
@@ -28,6 +30,23 @@ WIFI4EU_SCRIPT = "https://collection.wifi4eu.ec.europa.eu/wifi4eu.min.js"
 
 def t(lang: str, de: str, en: str) -> str:
     return en if lang == "en" else de
+
+
+def preferred_lang(accept_language: str | None) -> str:
+    """The first of German or English the phone prefers (RFC 9110 q-values); German when it names neither."""
+    best, best_q = "de", 0.0
+    for item in (accept_language or "").split(",")[:20]:
+        tag, _, params = item.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                continue
+        primary = tag.strip().lower().split("-")[0]
+        if primary in ("de", "en") and q > best_q:  # equal q: the earlier one stays
+            best, best_q = primary, q
+    return best
 
 
 def shell(lang: str, title: str, body: str, *, switch_href: str | None = None, head: str = "", status: int = 200,
@@ -74,41 +93,56 @@ def splash(lang: str, action: str, fields: dict[str, str], switch_href: str, *, 
 <li>{t(lang, 'Wir speichern keine Geräte- oder IP-Adressen, nur pseudonyme Tageszählungen, die nach einem Tag nicht mehr zuzuordnen sind.', 'We keep no device or IP addresses, only pseudonymous daily counts that cannot be linked after one day.')}</li>
 <li>{t(lang, 'Es besteht kein Anspruch auf Verfügbarkeit; Zeit und Datenmenge können begrenzt sein.', 'There is no guarantee of availability; time and data may be limited.')}</li></ul></section>
 <form method="post" action="{escape(action)}">{_hidden(fields)}
-<button type="submit" name="accept" value="1">{t(lang, 'Zustimmen und lossurfen', 'Agree and go online')}</button></form>
-{_capport_hint(lang, capport_url)}"""
-    return shell(lang, t(lang, "Freies WLAN", "Free Wi-Fi"), body, switch_href=switch_href, head=head)
+<button type="submit" name="accept" value="1">{t(lang, 'Zustimmen und lossurfen', 'Agree and go online')}</button></form>"""
+    return shell(lang, t(lang, "Freies WLAN", "Free Wi-Fi"), body, switch_href=switch_href,
+                 head=head + capport_link(capport_url), headers=capport_headers(capport_url))
 
 
-def _capport_hint(lang: str, capport_url: str | None) -> str:
-    if not capport_url:
-        return ""
-    return (f'<p class="small">{t(lang, "Status-Schnittstelle (RFC 8908)", "Status API (RFC 8908)")}: '
-            f'<a href="{escape(capport_url)}" rel="captive-portal">{escape(capport_url)}</a></p>')
+def capport_link(capport_url: str | None) -> str:
+    return f'<link rel="captive-portal" href="{escape(capport_url)}">' if capport_url else ""
 
 
-def capport_headers(capport_url: str) -> dict[str, str]:
-    return {"Link": f'<{capport_url}>; rel="captive-portal"'}
+def capport_headers(capport_url: str | None) -> dict[str, str]:
+    return {"Link": f'<{capport_url}>; rel="captive-portal"'} if capport_url else {}
 
 
-def waiting(lang: str, refresh_url: str, capport_url: str) -> Response:
+# Progressive: asks the RFC 8908 API every 3 s and opens the page again once the guest is online. Without
+# JavaScript the button does the same; nothing reloads on a timer the guest cannot stop (no meta refresh).
+WAIT_SCRIPT = ("<script>(function(){var l=document.querySelector('link[rel=captive-portal]'),"
+               "a=document.getElementById('check');if(!l||!a||!window.fetch)return;var n=0;function p(){"
+               "fetch(l.href,{cache:'no-store'}).then(function(r){return r.json()}).then(function(s){"
+               "if(s.captive===false){location.replace(a.href)}else if(++n<100){setTimeout(p,3000)}})"
+               ".catch(function(){if(++n<100)setTimeout(p,3000)})}setTimeout(p,3000)})()</script>")
+
+
+def waiting(lang: str, check_url: str, capport_url: str) -> Response:
     body = f"""<h1>{t(lang, 'Einen Moment …', 'One moment …')}</h1>
-<p role="status">{t(lang, 'Ihr Zugang wird freigeschaltet. Diese Seite aktualisiert sich von selbst.', 'Your access is being switched on. This page refreshes by itself.')}</p>
-<p><a class="button" href="{escape(refresh_url)}">{t(lang, 'Jetzt prüfen', 'Check now')}</a></p>{_capport_hint(lang, capport_url)}"""
-    head = f'<meta http-equiv="refresh" content="3;url={escape(refresh_url)}">'
-    return shell(lang, t(lang, "Bitte warten", "Please wait"), body, head=head, headers=capport_headers(capport_url))
+<p role="status">{t(lang, 'Ihr Zugang wird freigeschaltet. Das dauert meist nur wenige Sekunden.', 'Your access is being switched on. This usually takes a few seconds.')}</p>
+<p><a id="check" class="button" href="{escape(check_url)}">{t(lang, 'Jetzt prüfen', 'Check now')}</a></p>{WAIT_SCRIPT}"""
+    return shell(lang, t(lang, "Bitte warten", "Please wait"), body, head=capport_link(capport_url),
+                 headers=capport_headers(capport_url))
 
 
-def online(lang: str, origin: str | None, capport_url: str | None, minutes_left: int | None = None) -> Response:
+def online(lang: str, origin: str | None, capport_url: str | None, minutes_left: int | None = None,
+           events_url: str | None = None) -> Response:
+    """Online: where the guest was going, and what the town centre has for them."""
+    town = escape(settings.get().town_name)
     go = (f'<p><a class="button" href="{escape(origin)}">{t(lang, "Weiter zu Ihrer Seite", "Continue to your page")}</a></p>'
           if origin else "")
     left = ""
     if minutes_left is not None:
         left = f"<p>{t(lang, f'Noch etwa {minutes_left} Minuten.', f'About {minutes_left} minutes left.')}</p>"
+    home = f"/?lang={lang}"
+    links = [f'<li><a href="{home}#shops-h">{t(lang, "Geschäfte in der Innenstadt", "Shops in the town centre")}</a></li>',
+             f'<li><a href="{home}">{t(lang, f"Der {town}-Gutschein – verschenken und einlösen", f"The {town} voucher – give it, spend it")}</a></li>']
+    if events_url:
+        links.insert(1, f'<li><a href="{escape(events_url)}">{t(lang, "Was heute los ist: Veranstaltungen", "What is on: events")}</a></li>')
     body = (f"<h1>{t(lang, 'Sie sind online', 'You are online')}</h1>"
             f"<p role=\"status\">{t(lang, 'Viel Spaß in der Innenstadt!', 'Enjoy the town centre!')}</p>{left}{go}"
-            f"{_capport_hint(lang, capport_url)}")
-    return shell(lang, t(lang, "Online", "Online"), body,
-                 headers=capport_headers(capport_url) if capport_url else None)
+            f'<nav aria-labelledby="town-h"><h2 id="town-h">{t(lang, f"Entdecken Sie {town}", f"Discover {town}")}</h2>'
+            f"<ul>{''.join(links)}</ul></nav>")
+    return shell(lang, t(lang, "Online", "Online"), body, head=capport_link(capport_url),
+                 headers=capport_headers(capport_url))
 
 
 def ended(lang: str, status: int = 200) -> Response:

@@ -1,7 +1,13 @@
 """poll_authmon and record_deauth: what a level 3-4 gateway's authmon daemon asks, answered byte-exactly.
 
+A gatewayhash we do not know (not pinned by a first arrival yet, re-keyed, a disabled gateway, or the wrong level for
+the request's method) gets what the reference FAS gives an unknown gatewayhash: 200 with an empty body, for every
+action. authmon treats that as "nothing to do" and logs nothing at its default debug level; a 403 makes PHP's fopen
+fail and authmon log an error every poll. Only a request that is not authmon's format at all is refused (403).
+
 Costs: a `view` is one Query of the sparse `waiting` index (the queue's marker row proves the gatewayhash, acked
-grants are not in it); an ack of up to four grants is one TransactWriteItems. Nothing else is read.
+grants are not in it); an ack of up to four grants is one TransactWriteItems; an empty ack, `clear` and `custom`
+read the marker (one GetItem).
 """
 
 from __future__ import annotations
@@ -34,14 +40,25 @@ from chalicelib.wlan.portal import hour_of
 log = logging.getLogger("marktplatz.wlan")
 METHOD_LEVEL = {"POST": 3, "GET": 4}
 MAX_DWELL_MINUTES = 7 * 24 * 60
+# authmon sends `clear` ~5 s after the gateway starts (after its `sleep 5` and up to four `ndsctl status` tries).
+# A guest who arrived through the freshly started gateway and accepted in those seconds has a grant that is not
+# stale: `clear` forgets only grants older than this.
+CLEAR_SPARES_SECONDS = 30
 
 
 class PollRefused(Exception):
-    """Unknown gatewayhash, disabled gateway, or the wrong level for this request's method."""
+    """Not an authmon request at all (malformed): 403."""
+
+
+class _Unknown(Exception):
+    """Unknown gatewayhash, disabled gateway, or the wrong level for this request's method: an empty 200."""
 
 
 class PollAnswer(NamedTuple):
     body: str
+
+
+NOTHING_FOR_YOU = PollAnswer("")
 
 
 def poll_authmon(gateway_id: str, method: str, params: dict[str, str]) -> PollAnswer:
@@ -49,32 +66,39 @@ def poll_authmon(gateway_id: str, method: str, params: dict[str, str]) -> PollAn
         request = authmon.parse_request(params)
     except AuthmonError:
         raise PollRefused("malformed") from None
+    try:
+        return PollAnswer(_answer(gateway_id, METHOD_LEVEL.get(method), request))
+    except _Unknown as err:
+        log.info("wlan poll unanswered reason=%s", err)
+        return NOTHING_FOR_YOU
+
+
+def _answer(gateway_id: str, level: int | None, request: AuthmonRequest) -> str:
     if len(gateway_id) > 64 or "#" in gateway_id:
-        raise PollRefused("unknown gateway")
-    level = METHOD_LEVEL.get(method)
+        raise _Unknown("unknown gateway")
     queue = queue_of(gateway_id, request.gatewayhash)
     if request.action in ("view", "list") and not request.is_ack:
-        return PollAnswer(_view(queue, level, remove=request.action == "list"))
+        return _view(queue, level, remove=request.action == "list")
     if request.action == "view":
-        return PollAnswer(_ack(queue, level, authmon.acked_rhids(request.payload)))
+        return _ack(queue, level, authmon.acked_rhids(request.payload))
     if request.action == "clear":
         _check_marker(queue, level)
-        drop_pending(queue)
-        return PollAnswer("")  # the reference FAS answers `clear` with an empty body
+        drop_pending(queue, created_before=int(clock.now().timestamp()) - CLEAR_SPARES_SECONDS)
+        return ""  # the reference FAS answers `clear` with an empty body
     if request.action == "deauthed":
         record_deauth(gateway_id, queue, level, request)
-        return PollAnswer(authmon.ACK)
+        return authmon.ACK
     _check_marker(queue, level)  # custom: a free string we do not keep (it may name a client)
-    return PollAnswer(authmon.ACK)
+    return authmon.ACK
 
 
 def _check_marker(queue: str, level: int | None) -> None:
     try:
         marker = Grant.get(queue, GATEWAY_MARKER, consistent_read=True)
     except DoesNotExist:
-        raise PollRefused("unknown gatewayhash") from None
+        raise _Unknown("unknown gatewayhash") from None
     if int(marker.level or 0) != level:
-        raise PollRefused("level mismatch")
+        raise _Unknown("level mismatch")
 
 
 def _view(queue: str, level: int | None, *, remove: bool) -> str:
@@ -87,9 +111,9 @@ def _view(queue: str, level: int | None, *, remove: bool) -> str:
         elif item.state == PENDING and int(item.pending_until or 0) >= now and item.entry:
             pending.append(item)
     if marker_level is None:
-        raise PollRefused("unknown gatewayhash")
+        raise _Unknown("unknown gatewayhash")
     if marker_level != level:
-        raise PollRefused("level mismatch")
+        raise _Unknown("level mismatch")
     pending.sort(key=lambda g: int(g.created_at or 0))
     batch = pending[:authmon.MAX_GRANTS_PER_VIEW]
     if remove and batch:  # legacy `list`: listing is taking
@@ -101,6 +125,7 @@ def _ack(queue: str, level: int | None, rhids: list[str]) -> str:
     """One transaction: the marker still says this gateway, and each grant goes pending -> acked."""
     rhids = rhids[:25]
     if not rhids:
+        _check_marker(queue, level)  # an empty ack changes nothing, but only a known gateway hears "ack"
         return authmon.ACK
     now = clock.now()
     epoch = int(now.timestamp())
@@ -117,7 +142,7 @@ def _ack(queue: str, level: int | None, rhids: list[str]) -> str:
             return authmon.ACK
         except TransactionCancelled as err:
             if "marker" in err.failed:
-                raise PollRefused("unknown gatewayhash or level") from None
+                raise _Unknown("unknown gatewayhash or level") from None
             if not err.failed:
                 raise
             # some rhids were not pending (acked twice, expired, unknown): ack the others
@@ -136,7 +161,7 @@ def record_deauth(gateway_id: str, queue: str, level: int | None, request: Authm
     gateway = get_gateway(gateway_id, cached=True)
     if (gateway is None or gateway.status != ACTIVE or queue != queue_of(gateway_id, gateway.gateway_hash or "")
             or int(gateway.security_level or 0) != level):
-        raise PollRefused("unknown gateway")
+        raise _Unknown("unknown gateway")
     if not notice.token or len(notice.token) > 128:
         return
     # openNDS names the client by its token; hid = sha256(token). Accept a hid sent instead.

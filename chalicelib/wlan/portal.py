@@ -160,7 +160,14 @@ class GrantOutcome(NamedTuple):
 
 
 def custom_b64(session_id: str) -> str:
-    return base64.b64encode(f"marktplatz {session_id}".encode()).decode("ascii")
+    """The grant's custom string (openNDS shows it in `ndsctl json` and hands it to binauth base64-decoded).
+
+    Base64 of lowercase letters, digits, '_' and spaces, padded to whole 3-byte groups, is letters and digits only:
+    it reads the same whether or not a gateway generation URL-decodes it once more, and survives authmon's printf
+    and eval unchanged."""
+    text = f"marktplatz {session_id}"
+    text += " " * (-len(text) % 3)
+    return base64.b64encode(text.encode("ascii")).decode("ascii")
 
 
 def grant_access(arrival: Arrival, issued: int, landing_url: str) -> GrantOutcome:

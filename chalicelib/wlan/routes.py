@@ -16,6 +16,7 @@ from chalicelib.core.lazy import lazy
 # The WLAN's services load on the first guest or gateway request: a Lambda redeeming vouchers never pays for them.
 authmon = lazy("chalicelib.wlan.authmon")
 capport = lazy("chalicelib.wlan.capport")
+config = lazy("chalicelib.wlan.config")
 meraki = lazy("chalicelib.wlan.meraki")
 pages = lazy("chalicelib.wlan.pages")
 polls = lazy("chalicelib.wlan.polls")
@@ -31,7 +32,10 @@ TEXT = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"
 
 
 def _lang(params: dict[str, str]) -> str:
-    return "en" if params.get("lang") == "en" else "de"
+    """`lang` from the page's own links and forms first, else the phone's Accept-Language (German by default)."""
+    if params.get("lang") in ("de", "en"):
+        return params["lang"]
+    return pages.preferred_lang(bp.current_request.headers.get("accept-language"))
 
 
 def _form() -> dict[str, str]:
@@ -78,17 +82,22 @@ def opennds_fas(gateway_id: str):
     """openNDS FAS (public): a guest's arrival (GET), their acceptance (POST) and authmon's polls."""
     request = bp.current_request
     user_agent = request.headers.get("user-agent")
+    # openNDS 9.10 sends an authenticated guest who opens its auth dir without a query to `<faspath>&status=...`
+    # (no '?'): the "query" arrives inside the path parameter.
+    gateway_id, glued, glued_query = gateway_id.partition("&")
 
     def handle() -> Response:
         if request.method == "GET":
             params = _params()
+            if glued and len(glued_query) <= 256:
+                params = {**dict(parse_qsl(glued_query, max_num_fields=8)), **params}
             if authmon.is_authmon(params, user_agent):
                 return _poll(gateway_id, "GET", params)
+            if params.get("status") == "authenticated":  # levels 1-2 add the guest's tok: not level 0
+                portal.active_gateway(gateway_id, "opennds")
+                return pages.online(_lang(params), None, None, events_url=config.events_url())
             if "authaction" in params or "tok" in params:
                 raise portal.Refused("level 0")
-            if params.get("status") == "authenticated":
-                portal.active_gateway(gateway_id, "opennds")
-                return pages.online(_lang(params), None, None)
             return _splash(gateway_id, params)
         form = _form()
         if authmon.is_authmon(form, user_agent):
@@ -140,7 +149,7 @@ def wlan_session_page(session_id: str):
         return pages.waiting(lang, page_url, capport_url)
     if state.online:
         minutes = (state.seconds_remaining or 0) // 60 if state.seconds_remaining is not None else None
-        return pages.online(lang, origin, capport_url, minutes)
+        return pages.online(lang, origin, capport_url, minutes, events_url=config.events_url())
     return pages.ended(lang, 200 if state.known else 404)
 
 
@@ -173,7 +182,6 @@ def meraki_splash(gateway_id: str):
             except meraki.MerakiError:
                 raise portal.Refused("meraki arrival") from None
             from chalicelib.core.ratelimit import hit
-            from chalicelib.wlan import config
 
             hit("wlan-arrival", gateway.gateway_id, config.arrivals_per_minute())
             session_id, issued, signature = portal.meraki_ticket(gateway_id, found.base_grant_url)
