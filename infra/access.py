@@ -18,9 +18,13 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     "credentials": [GET, PUT, DELETE],  # auth lookup; retailer register/rotate/disable transactions
     "idempotency": [GET, PUT],  # replayed answers; written inside the effect's transaction
     "rate-limits": [UPDATE],  # one conditional ADD per request
-    "vouchers": [GET, PUT, UPDATE, BATCH_WRITE, BATCH_GET, SCAN],  # issue, redeem, block; order status; liability
-    "ledger": [GET, PUT, QUERY, BATCH_WRITE, SCAN],  # immutable: never UpdateItem/DeleteItem; scan for liability
-    "retailers": [GET, PUT, UPDATE, CHECK, SCAN],  # ConditionCheck in the redemption; scan lists ~40 shops
+    "vouchers": [GET, PUT, UPDATE, BATCH_GET],  # issue, redeem, block, expire; order status
+    "ledger": [GET, PUT, QUERY],  # immutable: never UpdateItem/DeleteItem
+    "retailers": [GET, PUT, UPDATE, CHECK],  # ConditionCheck in the redemption; the shop list is an index Query
+    # Report totals: ADDed inside the money's own transactions; a report is one Query, a statement one GetItem.
+    # (`marktplatz totals check|rebuild` scans and rewrites them with the operator's credentials, not this role.)
+    "voucher-month-totals": [GET, UPDATE, QUERY],
+    "voucher-zone-days": [UPDATE, QUERY],  # the dashboard's redemption series
     # payments
     "orders": [GET, PUT, UPDATE],
     "campaigns": [PUT, UPDATE, SCAN],  # budget decrement inside the order's transaction
@@ -43,7 +47,9 @@ TABLE_ACTIONS: dict[str, list[str]] = {
 
 # Table logical name -> index names the code queries (Query on `<table arn>/index/<name>`, nothing else).
 INDEX_QUERIES: dict[str, list[str]] = {
-    "ledger": ["by-retailer", "by-zone"],  # retailer history and settlement; redemptions per zone (footfall)
+    "ledger": ["by-retailer"],  # a retailer's own history
+    "vouchers": ["expiry-due"],  # the expiry job
+    "retailers": ["listed"],  # the shop list
     "orders": ["by-payment-intent", "refund-due"],
     "wlan-grants": ["waiting"],
 }

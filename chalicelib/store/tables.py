@@ -14,6 +14,8 @@ MODEL_PATHS: list[str] = [
     "chalicelib.vouchers.models:Voucher",
     "chalicelib.vouchers.models:LedgerEntry",
     "chalicelib.vouchers.models:Retailer",
+    "chalicelib.vouchers.models:MonthTotal",
+    "chalicelib.vouchers.models:ZoneDayRedemptions",
     "chalicelib.payments.models:Order",
     "chalicelib.payments.models:Campaign",
     "chalicelib.wlan.models:Gateway",

@@ -19,16 +19,19 @@ def participating_shops() -> list[dict[str, Any]]:
     now = time.monotonic()
     if _CACHE["shops"] is None or now - _CACHE["at"] > TTL_SECONDS:
         _CACHE["shops"] = [retailers.retailer_public(r) for r in retailers.list_retailers(active_only=True)]
-        _CACHE["zones"] = zone_names()
+        _CACHE["zones"] = zone_names({s["zone"] for s in _CACHE["shops"]})
         _CACHE["at"] = now
     return _CACHE["shops"]
 
 
-def zone_names() -> dict[str, str]:
-    """The zones' own names from the footfall domain ("Münsterstraße"), where the city has set them up."""
-    from chalicelib.footfall.zones import list_zones
+def zone_names(zone_ids: set[str]) -> dict[str, str]:
+    """The zones' own names from the footfall domain ("Münsterstraße"), where the city has set them up: one
+    BatchGetItem for the shops' zones (a public page never scans)."""
+    if not zone_ids:
+        return {}
+    from chalicelib.footfall.models import Zone
 
-    return {z.zone_id: z.name for z in list_zones()}
+    return {z.zone_id: z.name for z in Zone.batch_get(sorted(zone_ids))}
 
 
 def zone_label(zone: str) -> str:
