@@ -23,8 +23,9 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     "retailers": [GET, PUT, UPDATE, CHECK],  # ConditionCheck in the redemption; the shop list is an index Query
     # Report totals: ADDed inside the money's own transactions; a report is one Query, a statement one GetItem.
     # (`marktplatz totals check|rebuild` scans and rewrites them with the operator's credentials, not this role.)
-    "voucher-month-totals": [GET, UPDATE, QUERY],
-    "voucher-zone-days": [UPDATE, QUERY],  # the dashboard's redemption series
+    "voucher-month-totals": [GET, PUT, UPDATE, QUERY],  # PUT: the job's month closings
+    "voucher-zone-days": [UPDATE, QUERY],  # the dashboard's redemption series: hours
+    "voucher-zone-months": [UPDATE, QUERY],  # and days
     # payments
     "orders": [GET, PUT, UPDATE],
     "campaigns": [PUT, UPDATE, SCAN],  # budget decrement inside the order's transaction

@@ -20,20 +20,36 @@ from chalicelib.vouchers.totals import Delta
 ItemKey = tuple[str, str, str]  # (table, hash key, range key)
 
 
-def expected_totals(entries: Iterable[Any], terms: dict[str, totals.Terms]) -> dict[ItemKey, dict[str, int]]:
-    """The totals a full recomputation from the ledger gives, through the same mapping as the live writes."""
+def expected_totals(entries: Iterable[Any], terms: dict[str, totals.Terms],
+                    closed_through: str | None = None) -> dict[ItemKey, dict[str, int]]:
+    """The totals a full recomputation from the ledger gives, through the same mapping as the live writes, with
+    the month closings through `closed_through` (the latest month the job has closed)."""
     deltas = (d for e in entries for d in totals.entry_deltas(e, terms.get(e.voucher_id)))
-    return {(d.table, d.hash_key, d.range_key): d.adds for d in totals.merge(deltas)}
+    out = {(d.table, d.hash_key, d.range_key): d.adds for d in totals.merge(deltas)}
+    months = [(k[2], v) for k, v in out.items() if k[0] == totals.MONTH_TABLE]
+    if closed_through and months:
+        first = min(key[:7] for key, _ in months)
+        for month, counters in totals.closings({}, first, closed_through, months).items():
+            if counters:
+                out[(totals.MONTH_TABLE, totals.BOOK, totals.closing_key(month))] = counters
+    return out
+
+
+def closed_through(stored: dict[ItemKey, dict[str, int]]) -> str | None:
+    months = [k[2][:7] for k in stored if k[0] == totals.MONTH_TABLE and totals.is_closing(k[2])]
+    return max(months) if months else None
 
 
 def stored_totals() -> dict[ItemKey, dict[str, int]]:
-    from chalicelib.vouchers.models import MonthTotal, ZoneDayRedemptions
+    from chalicelib.vouchers.models import MonthTotal, ZoneDayRedemptions, ZoneMonthRedemptions
 
     out: dict[ItemKey, dict[str, int]] = {}
-    for item in MonthTotal.scan():
+    for item in MonthTotal.scan(consistent_read=True):
         out[(totals.MONTH_TABLE, item.book, item.key)] = _nonzero(item)
-    for item in ZoneDayRedemptions.scan():
+    for item in ZoneDayRedemptions.scan(consistent_read=True):
         out[(totals.ZONE_TABLE, item.zone, item.day_retailer)] = _nonzero(item)
+    for item in ZoneMonthRedemptions.scan(consistent_read=True):
+        out[(totals.ZONE_MONTH_TABLE, item.zone, item.month_retailer)] = _nonzero(item)
     return out
 
 
@@ -62,15 +78,16 @@ def _ledger_and_terms() -> tuple[list[Any], dict[str, totals.Terms]]:
 
 def check() -> dict[str, Any]:
     entries, terms = _ledger_and_terms()
-    expected = expected_totals(entries, terms)
-    diffs = differences(expected, stored_totals())
+    stored = stored_totals()
+    expected = expected_totals(entries, terms, closed_through(stored))
+    diffs = differences(expected, stored)
     return {"ledger_entries": len(entries), "items": len(expected), "differences": diffs}
 
 
 def rebuild() -> dict[str, Any]:
     entries, terms = _ledger_and_terms()
-    expected = expected_totals(entries, terms)
     stored = stored_totals()
+    expected = expected_totals(entries, terms, closed_through(stored))
     diffs = differences(expected, stored)
     changed = {(d["table"], d["hash_key"], d["range_key"]) for d in diffs}
     written = deleted = 0

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
+from chalicelib.core import clock
+
 
 class WlanHour(NamedTuple):
     hour: datetime  # UTC
@@ -15,7 +17,7 @@ class WlanHour(NamedTuple):
 
 
 class RedemptionHour(NamedTuple):
-    hour: datetime  # UTC
+    hour: datetime  # the UTC hour, or the Berlin day for day-or-longer resolutions
     redemptions: int  # redemptions minus reversals booked in the hour
     cents: int  # money redeemed minus reversed
 
@@ -36,15 +38,22 @@ def wlan_hours(zone: str, start: datetime, end: datetime) -> list[WlanHour] | No
                      int(i.devices or 0), int(getattr(i, "dwell_minutes", 0) or 0)) for i in items]
 
 
-def redemptions(zone: str, start: datetime, end: datetime) -> list[RedemptionHour]:
-    """Redemptions at the zone's retailers per UTC hour in [start, end), from the zone-day totals the redemptions
-    write in their own transaction (one Query, however many redemptions there were)."""
-    from chalicelib.vouchers.bookkeeping import zone_days
-    from chalicelib.vouchers.totals import hour_series
+def redemptions(zone: str, start: datetime, end: datetime, resolution: str) -> list[RedemptionHour]:
+    """Redemptions at the zone's retailers in [start, end), from the totals the redemptions write in their own
+    transaction: per UTC hour for hour resolution, else per Berlin day (whose buckets are whole Berlin days). One
+    Query either way, however many redemptions there were."""
+    from chalicelib.vouchers import bookkeeping, totals
 
     first, last = start.astimezone(UTC), (end - timedelta(microseconds=1)).astimezone(UTC)
     out = []
-    for day, counters in zone_days(zone, first.strftime("%Y-%m-%d"), last.strftime("%Y-%m-%d")):
-        out.extend(RedemptionHour(hour, n, cents) for hour, n, cents in hour_series(day, counters)
-                   if start <= hour < end)
+    if resolution == "hour":
+        for day, counters in bookkeeping.zone_days(zone, first.strftime("%Y-%m-%d"), last.strftime("%Y-%m-%d")):
+            out.extend(RedemptionHour(hour, n, cents) for hour, n, cents in totals.hour_series(day, counters)
+                       if start <= hour < end)
+        return out
+    months = (start.astimezone(clock.BERLIN).strftime("%Y-%m"), (end - timedelta(microseconds=1)).astimezone(
+        clock.BERLIN).strftime("%Y-%m"))
+    for month, counters in bookkeeping.zone_months(zone, *months):
+        out.extend(RedemptionHour(day, n, cents) for day, n, cents in totals.day_series(month, counters)
+                   if start <= day < end)
     return out

@@ -79,7 +79,7 @@ def _wlan(zone: str, b: Buckets) -> dict[str, Any] | None:
 def _vouchers(zone: str, b: Buckets) -> dict[str, Any]:
     n = len(b.starts)
     counts, cents = [0] * n, [0] * n
-    for r in sources.redemptions(zone, b.start, b.end):
+    for r in sources.redemptions(zone, b.start, b.end, b.resolution):
         i = b.index(r.hour)
         if i is None:
             continue

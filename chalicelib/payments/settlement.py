@@ -65,8 +65,9 @@ def retailer_statement(retailer_id: str, month: str) -> dict[str, Any]:
 
 def liability_report(month: str | None = None) -> dict[str, Any]:
     """What the city owes voucher holders, booked by month (Europe/Berlin): the month's flows and the stocks at its
-    end, buyer's and bonus money apart. One Query over the month totals up to `month` (default: this month)."""
+    end, buyer's and bonus money apart (default: this month). One Query, backwards from the month to the latest
+    month closing."""
     month = month or current_month()
     month_bounds(month)
-    report = totals.liability(month, bookkeeping.months_up_to(month))
+    report = totals.liability(month, *bookkeeping.liability_inputs(month))
     return {"as_of": clock.iso(clock.now()), **report}

@@ -16,6 +16,7 @@ MODEL_PATHS: list[str] = [
     "chalicelib.vouchers.models:Retailer",
     "chalicelib.vouchers.models:MonthTotal",
     "chalicelib.vouchers.models:ZoneDayRedemptions",
+    "chalicelib.vouchers.models:ZoneMonthRedemptions",
     "chalicelib.payments.models:Order",
     "chalicelib.payments.models:Campaign",
     "chalicelib.wlan.models:Gateway",

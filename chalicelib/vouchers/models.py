@@ -7,7 +7,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import MetaModel
 
 from chalicelib.store.base import BaseModel, table_meta
-from chalicelib.vouchers.totals import HOUR_ATTRIBUTES, MONTH_ATTRIBUTES
+from chalicelib.vouchers.totals import DAY_ATTRIBUTES, HOUR_ATTRIBUTES, MONTH_ATTRIBUTES
 
 ACTIVE, BLOCKED = "active", "blocked"
 EXPIRY_DUE = "due"
@@ -117,7 +117,7 @@ MonthTotal = MetaModel("MonthTotal", (BaseModel,), {
     "__doc__": "Money per month of booking: one item per retailer (its settlement) and per voucher shard.",
     "Meta": table_meta("voucher-month-totals"),
     "book": UnicodeAttribute(hash_key=True),  # totals.BOOK
-    "key": UnicodeAttribute(range_key=True),  # "<YYYY-MM>#r#<retailer_id>" | "<YYYY-MM>#v#<shard>"
+    "key": UnicodeAttribute(range_key=True),  # "<YYYY-MM>#r#<retailer_id>" | "#v#<shard>" | "#z#closing"
     **_counters(MONTH_ATTRIBUTES),
 })
 
@@ -128,4 +128,13 @@ ZoneDayRedemptions = MetaModel("ZoneDayRedemptions", (BaseModel,), {
     "zone": UnicodeAttribute(hash_key=True),
     "day_retailer": UnicodeAttribute(range_key=True),  # "<YYYY-MM-DD>#<retailer_id>" (UTC day)
     **_counters(HOUR_ATTRIBUTES),
+})
+
+ZoneMonthRedemptions = MetaModel("ZoneMonthRedemptions", (BaseModel,), {
+    "__module__": __name__,
+    "__doc__": "Redemptions (n) and cents (c) per Berlin day, per zone, month and retailer: long dashboard views.",
+    "Meta": table_meta("voucher-zone-months"),
+    "zone": UnicodeAttribute(hash_key=True),
+    "month_retailer": UnicodeAttribute(range_key=True),  # "<YYYY-MM>#<retailer_id>" (Berlin month)
+    **_counters(DAY_ATTRIBUTES),
 })

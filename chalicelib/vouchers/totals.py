@@ -11,8 +11,12 @@ Key design (no item that unrelated tills share):
   touches its own shop's item; this item is also that shop's settlement), `<YYYY-MM>#v#<shard>` for everything
   else a voucher does (issue, refund, block, unblock, re-issue, expiry), spread over SHARDS items by a hash of the
   voucher id.
-- Redemptions per zone, UTC day and retailer, with one counter pair per UTC hour (`n07`/`c07`): the dashboard
-  reads a zone's year with one Query, the same shape as footfall's zone-day items.
+- A closing item per past month, `<YYYY-MM>#z#closing`, holds every counter summed from the first month through
+  that month (written by the hourly job once the month is over; a month's entries never change afterwards). A
+  report reads backwards from its month to the latest closing, so its cost does not grow with the years.
+- Redemptions for the dashboard, per zone and retailer: per UTC day with a counter pair per UTC hour (`n07`/`c07`,
+  hour resolution, at most 93 days) and per Berlin month with a pair per Berlin day (`n01`/`c01`, day, week and
+  month resolution): a zone's year is one Query of ~12 items per shop, however many redemptions there were.
 
 Buckets are flows (what happened in the month); the stocks (outstanding, blocked) are sums of flows up to the end
 of a month. Every bucket counts `_n` (events or vouchers), `_cents` (money) and `_bonus` (the city's share of it).
@@ -35,7 +39,9 @@ BUCKETS = ("sold", "redeemed", "reversed", "refunded", "expired", "expired_block
 MEASURES = ("n", "cents", "bonus")
 MONTH_ATTRIBUTES = tuple(f"{b}_{m}" for b in BUCKETS for m in MEASURES)
 HOUR_ATTRIBUTES = tuple(f"{m}{h:02d}" for h in range(24) for m in ("n", "c"))
-MONTH_TABLE, ZONE_TABLE = "month", "zone_day"
+DAY_ATTRIBUTES = tuple(f"{m}{d:02d}" for d in range(1, 32) for m in ("n", "c"))
+MONTH_TABLE, ZONE_TABLE, ZONE_MONTH_TABLE = "month", "zone_day", "zone_month"
+CLOSING = "z#closing"
 
 
 class Entry(Protocol):
@@ -103,9 +109,22 @@ def _bucket(name: str, n: int, cents: int, bonus: int) -> dict[str, int]:
     return {f"{name}_n": n, f"{name}_cents": cents, f"{name}_bonus": bonus}
 
 
+def closing_key(month: str) -> str:
+    return f"{month}#{CLOSING}"
+
+
+def is_closing(key: str) -> bool:
+    return key.endswith(f"#{CLOSING}")
+
+
 def _hour_cell(created_at: str) -> tuple[str, str]:
     at = clock.parse_iso(created_at).astimezone(UTC)
     return at.strftime("%Y-%m-%d"), f"{at.hour:02d}"
+
+
+def _day_cell(created_at: str) -> tuple[str, str]:
+    at = clock.parse_iso(created_at).astimezone(clock.BERLIN)
+    return at.strftime("%Y-%m"), f"{at.day:02d}"
 
 
 def entry_deltas(entry: Entry, terms: Terms | None = None) -> list[Delta]:
@@ -118,10 +137,13 @@ def entry_deltas(entry: Entry, terms: Terms | None = None) -> list[Delta]:
         bucket = "redeemed" if kind == "redemption" else "reversed"
         deltas = [Delta(MONTH_TABLE, BOOK, retailer_key(month, retailer), _bucket(bucket, 1, cents, bonus))]
         if entry.zone:
-            day, hour = _hour_cell(entry.created_at)
             sign = 1 if kind == "redemption" else -1  # a reversal undoes one redemption, in the hour it happens
+            day, hour = _hour_cell(entry.created_at)
             deltas.append(Delta(ZONE_TABLE, entry.zone, f"{day}#{retailer}",
                                 {f"n{hour}": sign, f"c{hour}": sign * cents}))
+            local_month, local_day = _day_cell(entry.created_at)
+            deltas.append(Delta(ZONE_MONTH_TABLE, entry.zone, f"{local_month}#{retailer}",
+                                {f"n{local_day}": sign, f"c{local_day}": sign * cents}))
         return deltas
     bucket = {
         "issue": "sold",
@@ -170,16 +192,44 @@ def _combine(*parts: tuple[int, dict[str, int]]) -> dict[str, int]:
     return _view(*(sum(sign * p[m] for sign, p in parts) for m in MEASURES))
 
 
-def liability(month: str, items: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """The liability report of `month` from the month items of every month up to it (sort key -> attributes).
+def add_up(items: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Every counter summed over the items (a closing is the add-up of all months through its own)."""
+    out: dict[str, int] = {}
+    for item in items:
+        for name in MONTH_ATTRIBUTES:
+            value = _get(item, name)
+            if value:
+                out[name] = out.get(name, 0) + value
+    return out
 
-    Flows are what was booked in the month; `outstanding` (money on active vouchers) and `blocked` are what is owed
-    at the end of the month (now, for the running month), `opening` what was owed at its start."""
-    this = [v for k, v in items.items() if k.startswith(f"{month}#")]
-    before = [v for k, v in items.items() if k[:7] < month]
 
-    def stocks(chosen: list[Mapping[str, Any]]) -> tuple[dict[str, int], dict[str, int]]:
-        f = {b: _sum(chosen, b) for b in BUCKETS}
+def next_month(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+
+
+def closings(opening: Mapping[str, int], first: str, last: str,
+             items: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, dict[str, int]]:
+    """The closing counters of every month from `first` through `last` (a chain without gaps), starting from the
+    counters at the end of the month before `first`; `items` are (sort key, counters) of those months."""
+    by_month: dict[str, list[Mapping[str, Any]]] = {}
+    for key, item in items:
+        if not is_closing(key):
+            by_month.setdefault(key[:7], []).append(item)
+    out, running, month = {}, dict(opening), first
+    while month <= last:
+        running = add_up([running, *by_month.get(month, [])])
+        out[month] = running
+        month = next_month(month)
+    return out
+
+
+def liability(month: str, opening: Mapping[str, int], this_month: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The liability report of `month`: `opening` holds the counters summed through the end of the month before,
+    `this_month` the month's items. Flows are what was booked in the month; `outstanding` (money on active
+    vouchers) and `blocked` are what is owed at the end of the month (now, for the running month)."""
+
+    def stocks(f: Mapping[str, dict[str, int]]) -> tuple[dict[str, int], dict[str, int]]:
         outstanding = _combine((1, f["sold"]), (-1, f["redeemed"]), (1, f["reversed"]), (-1, f["refunded"]),
                                (-1, f["expired"]), (-1, f["blocked"]), (1, f["unblocked"]), (1, f["reissued"]))
         # Redemptions move money, not vouchers: the count of outstanding vouchers ignores them.
@@ -188,14 +238,14 @@ def liability(month: str, items: Mapping[str, Mapping[str, Any]]) -> dict[str, A
         blocked = _combine((1, f["blocked"]), (-1, f["unblocked"]), (-1, f["reissued"]), (-1, f["expired_blocked"]))
         return outstanding, blocked
 
-    flows = {b: _sum(this, b) for b in BUCKETS}
-    outstanding, blocked = stocks(before + this)
-    opening_outstanding, opening_blocked = stocks(before)
-    redeemed = _combine((1, flows["redeemed"]), (-1, flows["reversed"]))
+    month_counters = add_up(this_month)
+    flows = {b: _sum([month_counters], b) for b in BUCKETS}
+    outstanding, blocked = stocks({b: _sum([opening, month_counters], b) for b in BUCKETS})
+    opening_outstanding, opening_blocked = stocks({b: _sum([opening], b) for b in BUCKETS})
     return {
         "month": month,
         "sold": _view(*flows["sold"].values()),
-        "redeemed": redeemed,  # net of reversals (count: redemptions minus reversals)
+        "redeemed": _combine((1, flows["redeemed"]), (-1, flows["reversed"])),  # net (count: minus reversals)
         "reversed": _view(*flows["reversed"].values()),
         "refunded": _view(*flows["refunded"].values()),
         "expired": _combine((1, flows["expired"]), (1, flows["expired_blocked"])),
@@ -208,6 +258,17 @@ def liability(month: str, items: Mapping[str, Mapping[str, Any]]) -> dict[str, A
 def retailer_of(key: str) -> str | None:
     parts = key.split("#", 2)
     return parts[2] if len(parts) == 3 and parts[1] == "r" else None
+
+
+def day_series(month: str, item: Mapping[str, Any]) -> list[tuple[datetime, int, int]]:
+    """(Berlin midnight, redemptions, cents) of a zone-month item's non-empty days."""
+    year, mon = int(month[:4]), int(month[5:7])
+    out = []
+    for d in range(1, 32):
+        n, c = _get(item, f"n{d:02d}"), _get(item, f"c{d:02d}")
+        if n or c:
+            out.append((datetime(year, mon, d, tzinfo=clock.BERLIN), n, c))
+    return out
 
 
 def hour_series(day: str, item: Mapping[str, Any]) -> list[tuple[datetime, int, int]]:
