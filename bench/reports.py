@@ -189,6 +189,7 @@ def run() -> dict[str, Any]:
     try:
         small = reports_at(1_000)
         large = reports_at(50_000)
+        writes = redemption_transaction()
     finally:
         if previous is None:
             os.environ.pop("MARKTPLATZ_TABLE_PREFIX", None)
@@ -197,4 +198,174 @@ def run() -> dict[str, Any]:
         from chalicelib.core import settings
 
         settings.reset()
-    return {"at_1k": small, "at_50k": large, "comparison": compare(small, large)}
+    return {"at_1k": small, "at_50k": large, "comparison": compare(small, large), "redemption": writes}
+
+
+# --- the write side: what the totals add to a redemption ------------------------------------------------------------
+
+class TransactionLog:
+    """Every TransactWriteItems sent: its items (table, key) and its client-side [start, end] in flight."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.sent: list[tuple[float, float, list[tuple[str, str, str]], dict[str, Any]]] = []
+        self._local = threading.local()
+        self._lock = threading.Lock()
+
+    def before(self, params: dict[str, Any], **_: Any) -> None:
+        self._local.start = time.perf_counter()
+        self._local.params = params
+
+    def after(self, **_: Any) -> None:
+        params = self._local.params
+        items = []
+        for action in params["TransactItems"]:
+            (kind, body), = action.items()
+            key = tuple(sorted((k, next(iter(v.values()))) for k, v in body.get("Key", body.get("Item", {})).items()
+                               if k in _key_names(body["TableName"])))
+            items.append((body["TableName"], kind, repr(key)))
+        with self._lock:
+            self.sent.append((self._local.start, time.perf_counter(), items, params))
+
+
+def _key_names(table: str) -> set[str]:
+    from chalicelib.store.tables import all_models
+
+    for model in all_models():
+        if model.Meta.table_name == table:
+            return {a.attr_name for a in model.get_attributes().values() if a.is_hash_key or a.is_range_key}
+    return set()
+
+
+def _logged(log: TransactionLog) -> Any:
+    import pynamodb.connection.base as base
+
+    from devstack.ddb_calls import _drop_connections
+
+    original = base.get_session
+
+    def session() -> Any:
+        s = original()
+        s.register("before-parameter-build.dynamodb.TransactWriteItems", log.before)
+        s.register("after-call.dynamodb.TransactWriteItems", log.after)
+        return s
+
+    base.get_session = session
+    _drop_connections()
+    return original
+
+
+def _unlogged(original: Any) -> None:
+    import pynamodb.connection.base as base
+
+    from devstack.ddb_calls import _drop_connections
+
+    base.get_session = original
+    _drop_connections()
+
+
+def conflicts(sent: list[tuple[float, float, list[tuple[str, str, str]], dict[str, Any]]],
+              counted: Any) -> int:
+    """Pairs of transactions in flight at the same time that write a common item: what DynamoDB may cancel with
+    TransactionConflict (moto serializes requests and never does, so the overlap is counted instead)."""
+    n = 0
+    for i, (s1, e1, items1, _) in enumerate(sent):
+        keys1 = {(t, k) for t, kind, k in items1 if kind != "ConditionCheck" and counted(t)}
+        for s2, e2, items2, _ in sent[i + 1:]:
+            if s2 < e1 and s1 < e2 and keys1 & {(t, k) for t, kind, k in items2 if kind != "ConditionCheck"
+                                                 and counted(t)}:
+                n += 1
+    return n
+
+
+def _item_size(item: dict[str, Any]) -> int:
+    """DynamoDB's item size: attribute name lengths plus value sizes (numbers ~ digits/2 + 1)."""
+    size = 0
+    for name, value in item.items():
+        size += len(name.encode())
+        (kind, v), = value.items()
+        if kind == "S":
+            size += len(v.encode())
+        elif kind == "N":
+            size += len(v.lstrip("-").replace(".", "")) // 2 + 1
+        else:
+            size += len(repr(v))
+    return size
+
+
+def redemption_transaction(n_tills: int = 8, per_till: int = 25) -> dict[str, Any]:
+    """Requests per redemption with the totals, the transaction's items and write units, and 8 tills of 8 shops
+    (one zone, the worst case for zone totals) redeeming at once: overlapping transactions sharing an item."""
+    import threading
+
+    import boto3
+
+    from chalicelib.core import settings
+    from chalicelib.core.auth import RETAILER, Principal
+    from chalicelib.vouchers import issuing, retailers, views
+    from chalicelib.vouchers.redemption import redeem
+    from devstack.ddb_calls import count_dynamodb_calls
+
+    _use_tables(f"bench-tills-{uuid.uuid4().hex[:6]}-")
+    principals, tokens = [], []
+    for i in range(n_tills):
+        shop, _ = retailers.register_retailer(f"Kasse {i}", "Markt 1", "kasse@example.org", "markt")
+        principals.append(Principal(RETAILER, shop.retailer_id, shop.key_hash, shop.zone, shop.name))
+        tokens.append([views.token_for(v) for v in issuing.issue_vouchers(100_000, 4)])
+    # Requests per redemption: a warm till (hints filled by its first redemption of each voucher).
+    with count_dynamodb_calls() as calls:
+        for k in range(100):
+            redeem(principals[0], tokens[0][k % 4], 100, uuid.uuid4().hex)
+    per_redemption = {"redemptions": 100, "requests": len(calls), "per_redemption": len(calls) / 100,
+                      "by_operation": dict(calls.by_operation()), "target": "1 TransactWriteItems, <= 1.05 in all"}
+    log = TransactionLog()
+    original = _logged(log)
+    try:
+        redeem(principals[1], tokens[1][0], 100, uuid.uuid4().hex)
+        _, _, items, params = log.sent[-1]
+        log.sent.clear()
+        barrier = threading.Barrier(n_tills)
+
+        def till(i: int) -> None:
+            barrier.wait()
+            for k in range(per_till):
+                redeem(principals[i], tokens[i][k % 4], 100, uuid.uuid4().hex)
+
+        threads = [threading.Thread(target=till, args=(i,)) for i in range(n_tills)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        _unlogged(original)
+    totals_tables = {settings.get().table_name(n) for n in ("voucher-month-totals", "voucher-zone-days",
+                                                           "voucher-zone-months")}
+    s = settings.get()
+    ddb = boto3.client("dynamodb", endpoint_url=s.dynamodb_endpoint, region_name=s.aws_region)
+    units = []
+    for action in params["TransactItems"]:
+        (kind, body), = action.items()
+        key = {k: v for k, v in body.get("Key", body.get("Item", {})).items()
+               if k in _key_names(body["TableName"])}
+        stored = ddb.get_item(TableName=body["TableName"], Key=key, ConsistentRead=True).get("Item", {})
+        size = _item_size(stored)
+        # Every item of a transaction is billed as a transactional write of its size, a ConditionCheck too.
+        units.append({"table": body["TableName"], "action": kind, "item_bytes": size,
+                      "write_units": 2 * max(1, -(-size // 1024))})
+    sent = log.sent
+    with_totals = conflicts(sent, lambda t: True)
+    without_totals = conflicts(sent, lambda t: t not in totals_tables)
+    town_counter = conflicts([(a, b, [*i, ("town-counter", "Update", "one")], p) for a, b, i, p in sent],
+                             lambda t: True)
+    return {
+        "requests_per_redemption": per_redemption,
+        "transaction_items": units,
+        "transaction_write_units": sum(u["write_units"] for u in units),
+        "concurrent_tills": {"tills": n_tills, "shops": n_tills, "zone": "markt (all eight)",
+                             "redemptions": len(sent),
+                             "conflicting_pairs_without_totals": without_totals,
+                             "conflicting_pairs_with_totals": with_totals,
+                             "conflicting_pairs_if_one_town_wide_counter": town_counter,
+                             "target": "with totals <= without totals"},
+    }
