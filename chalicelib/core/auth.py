@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import hmac
-import threading
-import time
 from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.core import settings
+from chalicelib.core import cache, settings
 from chalicelib.core.errors import forbidden, unauthorized
 from chalicelib.core.ids import key_hash
 
@@ -25,8 +23,7 @@ class Principal(NamedTuple):
     name: str | None = None
 
 
-_cache: dict[str, tuple[float, Principal]] = {}
-_cache_lock = threading.Lock()
+_principals = cache.ttl("principals", seconds=CACHE_SECONDS)
 
 
 def bearer_token(request: Any) -> str | None:
@@ -48,7 +45,7 @@ def _lookup(hashed: str) -> Principal | None:
 
 
 def authenticate(request: Any, *, cached: bool = False) -> Principal:
-    """The caller, or 401. `cached=True` may answer from a one-minute cache: only for paths whose DynamoDB
+    """The caller, or `unauthorized`. `cached=True` may answer from a one-minute cache: only for paths whose DynamoDB
     transaction re-checks the credential itself (the redemption's ConditionCheck on the retailer)."""
     token = bearer_token(request)
     if not token:
@@ -57,25 +54,22 @@ def authenticate(request: Any, *, cached: bool = False) -> Principal:
         return Principal(role=ADMIN, subject_id="admin")
     hashed = key_hash(token)
     if cached:
-        with _cache_lock:
-            hit = _cache.get(hashed)
-        if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
-            return hit[1]
+        hit = _principals.get(hashed)
+        if hit is not None:
+            return hit
     principal = _lookup(hashed)
     if principal is None:
         forget(hashed)
         raise unauthorized()
-    with _cache_lock:
-        _cache[hashed] = (time.monotonic(), principal)
+    _principals.put(hashed, principal)
     return principal
 
 
 def forget(hashed: str | None = None) -> None:
-    with _cache_lock:
-        if hashed is None:
-            _cache.clear()
-        else:
-            _cache.pop(hashed, None)
+    if hashed is None:
+        _principals.clear()
+    else:
+        _principals.pop(hashed)
 
 
 def require(request: Any, *roles: str, cached: bool = False) -> Principal:

@@ -15,10 +15,10 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from chalicelib.core import clock
 from chalicelib.core.ids import time_ordered_id
-from chalicelib.payments.allocation import bonus_share
 from chalicelib.store.transactions import transaction
 from chalicelib.vouchers.bookkeeping import add_totals
 from chalicelib.vouchers.models import ACTIVE, BLOCKED, EXPIRY_DUE, LedgerEntry, Voucher
+from chalicelib.vouchers.rules import bonus_share
 
 log = logging.getLogger("marktplatz.vouchers")
 

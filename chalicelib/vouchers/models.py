@@ -7,9 +7,9 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import MetaModel
 
 from chalicelib.store.base import BaseModel, table_meta
+from chalicelib.vouchers.rules import ACTIVE, BLOCKED  # noqa: F401 (the states, named where the model is)
 from chalicelib.vouchers.totals import DAY_ATTRIBUTES, HOUR_ATTRIBUTES, MONTH_ATTRIBUTES
 
-ACTIVE, BLOCKED = "active", "blocked"
 EXPIRY_DUE = "due"
 LISTED = "shops"
 

@@ -7,7 +7,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.core import auth, clock
-from chalicelib.core.errors import conflict, not_found
+from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.ids import key_hash, random_id, secret_key
 from chalicelib.store.credentials import disable_holder, replace_key
 from chalicelib.store.models import Credential
@@ -44,8 +44,8 @@ def register_retailer(name: str, address: str, email: str, zone: str) -> tuple[R
     retailer = Retailer(random_id("ret"), name=name, address=address, email=email, zone=zone, status=ACTIVE,
                         listed=LISTED, key_hash=hashed, created_at=clock.iso(clock.now()))
     with transaction() as tx:
-        tx.save(retailer, condition=Retailer.retailer_id.does_not_exist())
-        tx.save(_credential(retailer, hashed), condition=Credential.key_hash.does_not_exist())
+        tx.save(retailer, name="retailer", condition=Retailer.retailer_id.does_not_exist())
+        tx.save(_credential(retailer, hashed), name="credential", condition=Credential.key_hash.does_not_exist())
     return retailer, api_key
 
 
@@ -78,6 +78,6 @@ def enable_retailer(retailer_id: str) -> tuple[Retailer, str]:
 def rotate_retailer_key(retailer_id: str, *, enable: bool = False) -> tuple[Retailer, str]:
     retailer = get_retailer(retailer_id)
     if retailer.status != ACTIVE and not enable:
-        raise conflict("retailer_disabled", "Enable the retailer first.")
+        raise DomainError("retailer_disabled", "Enable the retailer first.")
     api_key = replace_key(retailer, "mpk", lambda hashed: _credential(retailer, hashed))
     return retailer, api_key

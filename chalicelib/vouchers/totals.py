@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
 from chalicelib.core import clock
-from chalicelib.payments.allocation import bonus_share
+from chalicelib.vouchers.rules import bonus_share
 
 BOOK = "town"
 SHARDS = 16
