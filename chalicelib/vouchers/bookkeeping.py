@@ -4,13 +4,16 @@ reads behind the reports (each one Query or one GetItem, whatever the size of th
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.vouchers import totals
 from chalicelib.vouchers.models import MonthTotal, ZoneDayRedemptions, ZoneMonthRedemptions
 from chalicelib.vouchers.totals import BOOK, MONTH_TABLE, Delta
+
+if TYPE_CHECKING:
+    from chalicelib.store.transactions import UnitOfWork
 
 MODELS = {MONTH_TABLE: MonthTotal, totals.ZONE_TABLE: ZoneDayRedemptions,
           totals.ZONE_MONTH_TABLE: ZoneMonthRedemptions}
@@ -25,12 +28,14 @@ def update_actions(delta: Delta) -> list[Any]:
     return [getattr(model, name).add(value) for name, value in sorted(delta.adds.items())]
 
 
-def add_totals(tx: Any, entries: Iterable[Any], terms: totals.Terms | None = None) -> list[Delta]:
-    """Add the counters of `entries` to the transaction `tx`: one unconditional ADD per item (merged, since a
+def add_totals(tx: UnitOfWork, entries: Iterable[Any]) -> list[Delta]:
+    """Add the counters of the ledger entries a transaction writes: one unconditional ADD per item, named
+    `totals:<table>:<key>`. Call it once per transaction with all its entries (their deltas are merged, since a
     transaction names each item once). Returns the deltas written."""
-    deltas = totals.merge(d for entry in entries for d in totals.entry_deltas(entry, terms))
+    deltas = totals.merge(d for entry in entries for d in totals.entry_deltas(entry))
     for delta in deltas:
-        tx.update(item_for(delta), actions=update_actions(delta))
+        tx.update(item_for(delta), actions=update_actions(delta),
+                  name=f"totals:{delta.table}:{delta.hash_key}:{delta.range_key}")
     return deltas
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.core import clock
 from chalicelib.core.ids import time_ordered_id
-from chalicelib.store.transactions import transaction
+from chalicelib.store.transactions import TransactionBusy, TransactionCancelled, transaction
 from chalicelib.vouchers.bookkeeping import add_totals
 from chalicelib.vouchers.models import ACTIVE, BLOCKED, EXPIRY_DUE, LedgerEntry, Voucher
 from chalicelib.vouchers.rules import bonus_share
@@ -45,12 +45,12 @@ def book_expiry(voucher: Voucher) -> bool:
     entry = expiry_entry(voucher)
     try:
         with transaction() as tx:
-            tx.save(entry, condition=LedgerEntry.entry_id.does_not_exist())
-            tx.update(Voucher(voucher.voucher_id),
+            tx.save(entry, name="entry", condition=LedgerEntry.entry_id.does_not_exist())
+            tx.update(Voucher(voucher.voucher_id), name="voucher",
                       actions=[Voucher.balance_cents.set(0), Voucher.expiry_due.remove()],
                       condition=due & (Voucher.expires_at <= int(clock.now().timestamp())))
             add_totals(tx, [entry])
-    except TransactWriteError:
+    except (TransactionCancelled, TransactionBusy):
         return False
     return True
 

@@ -58,7 +58,7 @@ def voucher_balance():
         voucher = lifecycle.get_voucher(voucher_id)
     except DomainError:  # a validly signed but unknown voucher must look exactly like a bad token
         raise invalid_token() from None
-    balance_hints.put(voucher_id, int(voucher.balance_cents))
+    balance_hints.seen(voucher)
     return json_response(views.voucher_public(voucher), headers={"Cache-Control": "no-store"})
 
 

@@ -14,7 +14,6 @@ import pytest
 
 from chalicelib.cli import totals as recompute
 from chalicelib.core import clock, settings
-from chalicelib.vouchers import bookkeeping
 from tests.conftest import ADMIN_TOKEN, reset_caches
 from tests.payments.conftest import Shop
 
@@ -47,7 +46,7 @@ def _mix(shop: Shop, rng: random.Random) -> dict[str, int]:
     short_lived = api.vouchers(1500, 3, expires_at=clock.iso(clock.now() + timedelta(days=40)))
     vouchers += api.vouchers(rng.choice((2000, 3000)), 4) + short_lived
     redemptions: list[str] = []
-    done = {"redeemed": 0, "reversed": 0, "refunds": 0, "blocks": 0, "reissues": 0}
+    done = {"redeemed": 0, "reversed": 0, "refunds": 0, "blocks": 0, "reissues": 0, "expired": 0}
     for _ in range(60):
         clock.shift(rng.randint(1, 36) * 3600)  # the mix spreads over several Berlin months and UTC days
         action = rng.random()
@@ -76,28 +75,35 @@ def _mix(shop: Shop, rng: random.Random) -> dict[str, int]:
                 done["blocks"] += 1
             elif state["status"] == "blocked" and state["balance_cents"] > 0 and rng.random() < 0.5:
                 new = api.json("POST", f"{path}/reissue", token=ADMIN_TOKEN, expect=201)
-                vouchers.append(new)
+                vouchers.append(new["voucher"])
                 done["reissues"] += 1
             elif state["status"] == "blocked":
                 api.call("POST", f"{path}/unblock", token=ADMIN_TOKEN)  # refused for refunded or re-issued ones
         else:
-            from chalicelib.vouchers.expiring import book_expiries
-
-            book_expiries()
+            done["expired"] += _hourly_job(shop)["booked"]
     clock.shift(90 * 86400)
-    from chalicelib.vouchers.expiring import book_expiries
-
-    done["expired"] = book_expiries()["booked"]
+    job = _hourly_job(shop)
+    done["expired"] += job["booked"]
+    done["months_closed"] = len(job["months_closed"])
     return done
+
+
+def _hourly_job(shop: Shop) -> dict[str, Any]:
+    """The scheduled voucher bookkeeping, invoked as Lambda runs it: expiries, then month closings."""
+    client = shop.api.client
+    event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
+                                            resources=[])
+    return client.lambda_.invoke("voucher_bookkeeping", event).payload
 
 
 def test_totals_equal_the_recomputation_after_a_random_mix(shop: Shop, own_tables: str) -> None:
     rng = random.Random(1013)
     done = _mix(shop, rng)
     assert done["redeemed"] > 10 and done["reversed"] and done["refunds"] and done["blocks"] and done["expired"]
+    assert done["months_closed"] >= 2  # so the check covers closings and the reports read through them
     result = recompute.check()
     assert result["differences"] == []
-    assert result["ledger_entries"] > 80 and result["items"] > 20
+    assert result["ledger_entries"] > 50 and result["items"] > 20, (done, result)
 
     # And the check does catch drift: change one counter behind the ledger's back, then rebuild repairs it.
     month = clock.now().astimezone(clock.BERLIN).strftime("%Y-%m")
@@ -112,9 +118,9 @@ def test_totals_equal_the_recomputation_after_a_random_mix(shop: Shop, own_table
 
     # The liability of the last month balances: everything sold is redeemed, refunded, expired or still owed.
     report = shop.api.json("GET", f"/api/v1/reports/liability?month={month}", token=ADMIN_TOKEN, expect=200)
-    items = bookkeeping.months_up_to(month)
+    months = sorted({i.key[:7] for i in MonthTotal.query("town")})
     every = [shop.api.json("GET", f"/api/v1/reports/liability?month={m}", token=ADMIN_TOKEN, expect=200)
-             for m in sorted({k[:7] for k in items})]
+             for m in months]
     for measure in ("paid_cents", "bonus_cents"):
         sold = sum(m["sold"][measure] for m in every)
         gone = sum(m["redeemed"][measure] + m["refunded"][measure] + m["expired"][measure] for m in every)
@@ -149,3 +155,48 @@ def test_rebuild_migrates_a_deployment_whose_ledger_predates_the_totals(api: Any
     month = clock.now().astimezone(clock.BERLIN).strftime("%Y-%m")
     settled = api.json("GET", f"/api/v1/settlements?month={month}", token=ADMIN_TOKEN, expect=200)
     assert settled["totals"]["redeemed_cents"] == 601
+
+
+def test_the_liability_report_is_the_same_before_and_after_the_job_closes_the_months(api: Any,
+                                                                                   own_tables: str) -> None:
+    """Unclosed months are read back to the latest closing; closed ones through their closing: same figures. And
+    an expiry is booked once, in the month it happens, however often the job runs."""
+    from chalicelib.vouchers.bookkeeping import close_months
+    from chalicelib.vouchers.expiring import book_expiries
+
+    key = api.retailer(zone="markt")["api_key"]
+    soon = clock.iso(clock.now() + timedelta(days=20))
+    [short] = api.vouchers(3000, 1, expires_at=soon)
+    [held] = api.vouchers(1500, 1, expires_at=soon)
+    [long] = api.vouchers(5000, 1)
+    assert api.redeem(key, short["token"], 1000).status_code == 201
+    for blocked in (long, held):
+        api.json("POST", f"/api/v1/vouchers/{blocked['voucher_id']}/block", {"reason": "lost"}, ADMIN_TOKEN,
+                 expect=200)
+    first = clock.now().astimezone(clock.BERLIN).strftime("%Y-%m")
+    clock.shift(70 * 86400)
+    assert book_expiries() == {"booked": 2, "skipped": 0} and book_expiries() == {"booked": 0, "skipped": 0}
+    later = clock.now().astimezone(clock.BERLIN).strftime("%Y-%m")
+
+    def reports() -> list[dict[str, Any]]:
+        out = []
+        for month in (first, later):
+            report = api.json("GET", f"/api/v1/reports/liability?month={month}", token=ADMIN_TOKEN, expect=200)
+            out.append({k: v for k, v in report.items() if k != "as_of"})
+        return out
+
+    unclosed = reports()
+    assert close_months(later) and close_months(later) == []
+    assert reports() == unclosed
+    start, end = unclosed
+    assert start["sold"]["total_cents"] == 9500 and start["redeemed"]["total_cents"] == 1000
+    assert start["blocked"] == {"count": 2, "paid_cents": 6500, "bonus_cents": 0, "total_cents": 6500}
+    assert start["outstanding"] == {"count": 1, "paid_cents": 2000, "bonus_cents": 0, "total_cents": 2000}
+    assert end["expired"] == {"count": 2, "paid_cents": 3500, "bonus_cents": 0, "total_cents": 3500}
+    assert end["outstanding"]["total_cents"] == 0 and end["outstanding"]["count"] == 0
+    assert end["blocked"] == {"count": 1, "paid_cents": 5000, "bonus_cents": 0, "total_cents": 5000}
+    assert end["opening"] == {"outstanding": start["outstanding"], "blocked": start["blocked"]}
+    # Unblocking a voucher whose money expired would count it twice: refused.
+    assert api.json("POST", f"/api/v1/vouchers/{held['voucher_id']}/unblock", token=ADMIN_TOKEN,
+                    expect=409)["error"]["code"] == "voucher_expired"
+    assert recompute.check()["differences"] == []
