@@ -185,6 +185,10 @@ def compare(small: dict[str, Any], large: dict[str, Any]) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     local_aws()
+    from chalicelib.store.base import TableMeta
+
+    # moto on a shared 2-core machine can take seconds to answer; a timeout would be the stand-in's, not ours.
+    TableMeta.read_timeout_seconds = 60
     previous = os.environ.get("MARKTPLATZ_TABLE_PREFIX")
     try:
         small = reports_at(1_000)
