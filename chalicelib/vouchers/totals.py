@@ -255,11 +255,6 @@ def liability(month: str, opening: Mapping[str, int], this_month: Iterable[Mappi
     }
 
 
-def retailer_of(key: str) -> str | None:
-    parts = key.split("#", 2)
-    return parts[2] if len(parts) == 3 and parts[1] == "r" else None
-
-
 def day_series(month: str, item: Mapping[str, Any]) -> list[tuple[datetime, int, int]]:
     """(Berlin midnight, redemptions, cents) of a zone-month item's non-empty days."""
     year, mon = int(month[:4]), int(month[5:7])
