@@ -9,6 +9,7 @@ from chalicelib.footfall.routes import bp as footfall_routes
 from chalicelib.payments.routes import bp as payment_routes
 from chalicelib.signing.routes import bp as signing_key_routes
 from chalicelib.system.routes import bp as system_routes
+from chalicelib.vouchers.jobs import bp as voucher_jobs
 from chalicelib.vouchers.pages import bp as voucher_pages
 from chalicelib.vouchers.retailer_routes import bp as retailer_routes
 from chalicelib.vouchers.routes import bp as voucher_routes
@@ -28,6 +29,7 @@ app.register_blueprint(system_routes)
 app.register_blueprint(voucher_routes)
 app.register_blueprint(retailer_routes)
 app.register_blueprint(voucher_pages)
+app.register_blueprint(voucher_jobs)
 app.register_blueprint(signing_key_routes)
 app.register_blueprint(web_pages)
 app.register_blueprint(payment_routes)

@@ -114,10 +114,25 @@ def throughput(client: Any, n: int = 300) -> dict[str, Any]:
                         "ExpressionAttributeNames": {"#s": "status"},
                         "ExpressionAttributeValues": {":new": {"N": str(new)}, ":old": {"N": str(old)},
                                                       ":amt": {"N": "100"}, ":a": {"S": "active"}}}},
+            *_raw_totals(s, shop["retailer_id"]),  # the report totals (docs/reports.md) the redemption adds
         ])
     raw_rate = n / (time.perf_counter() - start)
     return {"app_redemptions_per_s": round(app_rate, 1), "raw_transact_per_s": round(raw_rate, 1),
             "ratio": round(app_rate / raw_rate, 3), "target_ratio": 0.7}
+
+
+def _raw_totals(s: Any, retailer_id: str) -> list[dict[str, Any]]:
+    def add(table: str, key: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+        values = {f":{n}": {"N": "1" if n.endswith("_n") or n[0] == "n" else "100"} for n in names}
+        return {"Update": {"TableName": s.table_name(table), "Key": key, "ExpressionAttributeValues": values,
+                           "UpdateExpression": "ADD " + ", ".join(f"{n} :{n}" for n in names)}}
+
+    return [add("voucher-month-totals", {"book": {"S": "town"}, "key": {"S": f"2026-01#r#{retailer_id}"}},
+                ("redeemed_n", "redeemed_cents", "redeemed_bonus")),
+            add("voucher-zone-days", {"zone": {"S": "markt"}, "day_retailer": {"S": f"2026-01-01#{retailer_id}"}},
+                ("n00", "c00")),
+            add("voucher-zone-months", {"zone": {"S": "markt"}, "month_retailer": {"S": f"2026-01#{retailer_id}"}},
+                ("n01", "c01"))]
 
 
 def token_verification(n: int = 5000) -> dict[str, Any]:

@@ -23,10 +23,15 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     "credentials": [GET, PUT, DELETE],  # auth lookup; retailer register/rotate/disable transactions
     "idempotency": [GET, PUT],  # replayed answers; written inside the effect's transaction
     "rate-limits": [UPDATE],  # one conditional ADD per request
-    "vouchers": [GET, PUT, UPDATE, BATCH_WRITE, BATCH_GET, SCAN],  # issue, redeem, block; order status; liability
-    "ledger": [GET, PUT, QUERY, BATCH_WRITE, SCAN],  # immutable: never UpdateItem/DeleteItem; scan for liability
-    "retailers": [GET, PUT, UPDATE, CHECK, SCAN, BATCH_GET],  # ConditionCheck in the redemption; scan lists ~40
-    # shops; BatchGetItem: the shop names on a voucher's spending history
+    "vouchers": [GET, PUT, UPDATE, BATCH_GET],  # issue, redeem, block, expire; order status
+    "ledger": [GET, PUT, QUERY],  # immutable: never UpdateItem/DeleteItem
+    "retailers": [GET, PUT, UPDATE, CHECK, BATCH_GET],  # ConditionCheck in the redemption; the shop list is an index
+    # Query; BatchGetItem: the shop names on a voucher's spending history
+    # Report totals: ADDed inside the money's own transactions; a report is one Query, a statement one GetItem.
+    # (`marktplatz totals check|rebuild` scans and rewrites them with the operator's credentials, not this role.)
+    "voucher-month-totals": [GET, PUT, UPDATE, QUERY],  # PUT: the job's month closings
+    "voucher-zone-days": [UPDATE, QUERY],  # the dashboard's redemption series: hours
+    "voucher-zone-months": [UPDATE, QUERY],  # and days
     # payments
     "orders": [GET, PUT, UPDATE],
     "campaigns": [PUT, UPDATE, SCAN],  # budget decrement inside the order's transaction
@@ -49,7 +54,9 @@ TABLE_ACTIONS: dict[str, list[str]] = {
 
 # Table logical name -> index names the code queries (Query on `<table arn>/index/<name>`, nothing else).
 INDEX_QUERIES: dict[str, list[str]] = {
-    "ledger": ["by-retailer", "by-zone"],  # retailer history and settlement; redemptions per zone (footfall)
+    "ledger": ["by-retailer"],  # a retailer's own history
+    "vouchers": ["expiry-due"],  # the expiry job
+    "retailers": ["listed"],  # the shop list
     "orders": ["by-payment-intent", "refund-due"],
     "wlan-grants": ["waiting"],
 }
@@ -100,11 +107,16 @@ API_FUNCTION = "api_handler"  # Chalice's name for the function behind API Gatew
 JOB_GRANTS: dict[str, Grants] = {
     "destroy_wlan_day_keys": Grants({"wlan-daily-keys": [SCAN, DELETE], "wlan-devices": [SCAN, DELETE]}),
     "reconcile_payments": Grants(
-        {"orders": [GET, UPDATE], "vouchers": [PUT], "ledger": [PUT]},  # issue a paid order's vouchers, once
+        {"orders": [GET, UPDATE], "vouchers": [PUT], "ledger": [PUT], "voucher-month-totals": [UPDATE]},
+        # issue a paid order's vouchers, once, with the sale in the month totals
         indexes={"orders": ["refund-due"]},
         # Stripe's API key to list payments; the signing key for the vouchers it issues (read only: no rotation).
         secrets={"stripe": ["secretsmanager:GetSecretValue"], "voucher-keys": ["secretsmanager:GetSecretValue"]},
         extra=["SendVoucherMails"]),
+    # Books expiries (ledger entry + voucher + totals in one transaction) and closes finished months.
+    "voucher_bookkeeping": Grants(
+        {"vouchers": [UPDATE], "ledger": [PUT], "voucher-month-totals": [GET, PUT, UPDATE, QUERY]},
+        indexes={"vouchers": ["expiry-due"]}),
 }
 
 

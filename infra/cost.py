@@ -30,7 +30,7 @@ class Town:
     """A month in a town like Billerbeck (assumptions in docs/cost-model.md)."""
 
     voucher_requests: int = 7_000  # 500 redemptions (10,000 EUR at ~20 EUR), 250 orders, balance checks, pages, admin
-    voucher_writes: int = 12_500  # redemption: 4-item transaction (x2) + 2 GSI writes; orders ~20 units each
+    voucher_writes: int = 15_000  # redemption: 7-item transaction (x2, 3 of them report totals) + 1 GSI write
     wlan_sessions: int = 9_000  # ~300 guests a day on ~10 gateways
     requests_per_session: int = 6  # splash, accept, wait-page refreshes, capport
     writes_per_session: int = 8  # grant, session, hourly counters, distinct devices, rate limits
@@ -40,14 +40,14 @@ class Town:
     footfall_interval_minutes: int = 15  # one request per sensor and interval
     writes_per_record: int = 3  # raw measurement + hourly bucket
     other_reads: int = 100_000
-    scheduled_invocations: int = 4_350  # reconciliation every 10 min + daily key rotation
+    scheduled_invocations: int = 5_070  # reconciliation every 10 min + hourly WLAN keys and voucher bookkeeping
     memory_gb: float = 0.5
     average_seconds: float = 0.05
     log_bytes_per_request: int = 700  # START/END/REPORT + one JSON access line
     log_retention_months: int = 3
     stored_gb: float = 0.5  # five years of ledger + footfall measurements
     custom_metrics: int = 6
-    alarm_metrics: int = 46  # 2 per table (21 tables with every domain) + 2 for the 5xx rate + 2 scheduled fns
+    alarm_metrics: int = 53  # 2 per table (24 tables with every domain) + 2 for the 5xx rate + 3 scheduled fns
     secrets: int = 4  # admin token, voucher keys, Stripe, page-cursor key
     secret_calls: int = 6_000  # cold starts x secrets read (cached per container)
     mails: int = 330

@@ -160,6 +160,18 @@ def keys_action(action: str):
     return run
 
 
+def totals_command(action: str):
+    """Runs against DynamoDB directly (chalicelib/cli/totals.py), not through the API."""
+    def run(api: ApiClient | None, a: argparse.Namespace) -> Any:
+        from chalicelib.cli import totals
+
+        result = getattr(totals, action)()
+        if action == "check" and result["differences"]:
+            a.exit_code = 1
+        return result
+    return run
+
+
 def _seg(value: str) -> str:
     from urllib.parse import quote
 
@@ -266,6 +278,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out")
     p.set_defaults(run=footfall_export)
 
+    t = groups.add_parser("totals", help="recompute the report totals from the ledger (DynamoDB from the environment)")
+    ts = t.add_subparsers(dest="command", required=True)
+    for action, text in (("check", "compare the stored totals with the ledger; exit code 1 on any difference"),
+                         ("rebuild", "write the totals the ledger gives (also the migration of an older deployment)")):
+        ts.add_parser(action, help=text).set_defaults(run=totals_command(action), direct=True)
+
     k = groups.add_parser("signing-keys", help="voucher signing keys: publish, activate, retire (runbook)")
     ks = k.add_subparsers(dest="command", required=True)
     ks.add_parser("list").set_defaults(run=keys_list)
@@ -279,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    api = client_from(args)
+    api = None if getattr(args, "direct", False) else client_from(args)
     try:
         result = args.run(api, args)
     except ApiError as err:
@@ -295,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.flush()
     else:
         print(json.dumps(result, ensure_ascii=False, indent=2))
-    return 0
+    return getattr(args, "exit_code", 0)
 
 
 if __name__ == "__main__":

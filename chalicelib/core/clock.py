@@ -48,5 +48,5 @@ def parse_iso(value: str) -> datetime:
 
 
 def iso_ms(dt: datetime) -> str:
-    """Millisecond precision: ledger entries sort by it in the by-retailer and by-zone indexes."""
+    """Millisecond precision: ledger entries sort by it in the by-retailer index."""
     return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

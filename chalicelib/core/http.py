@@ -40,7 +40,8 @@ ERROR_STATUS: dict[str, int] = {
     # 409: the request is fine but the state of things refuses it now
     **dict.fromkeys(("busy", "conflict", "insufficient_balance", "key_state", "order_not_paid", "retailer_disabled",
                      "reversal_window_closed", "voucher_blocked", "voucher_expired", "voucher_not_blocked",
-                     "voucher_replaced", "voucher_spent", "withdrawal_period_over", "zone_exists"), 409),
+                     "voucher_refunded", "voucher_replaced", "voucher_spent", "withdrawal_period_over", "zone_exists"),
+                    409),
     **dict.fromkeys(("idempotency_key_reused", "several_locations", "unknown_zone"), 422),
     "too_large": 413,
     "rate_limited": 429,

@@ -1,5 +1,5 @@
 """What the stats show beside footfall: WLAN sessions/devices (if the captive portal is installed) and voucher
-redemptions from the ledger. Each is one Query per zone."""
+redemptions from the voucher totals. Each is one Query per zone."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ class WlanHour(NamedTuple):
     dwell_minutes: int
 
 
-class Redemption(NamedTuple):
-    at: datetime  # UTC
-    kind: str  # redemption | reversal
-    amount_cents: int  # signed ledger amount: redemptions negative, reversals positive
+class RedemptionHour(NamedTuple):
+    hour: datetime  # the UTC hour, or the Berlin day for day-or-longer resolutions
+    redemptions: int  # redemptions minus reversals booked in the hour
+    cents: int  # money redeemed minus reversed
 
 
 def _hour_key(instant: datetime) -> str:
@@ -38,16 +38,22 @@ def wlan_hours(zone: str, start: datetime, end: datetime) -> list[WlanHour] | No
                      int(i.devices or 0), int(getattr(i, "dwell_minutes", 0) or 0)) for i in items]
 
 
-def redemptions(zone: str, start: datetime, end: datetime) -> list[Redemption]:
-    """Redemptions and reversals at the zone's retailers in [start, end), from the ledger's by-zone index."""
-    from chalicelib.vouchers.models import LedgerEntry
+def redemptions(zone: str, start: datetime, end: datetime, resolution: str) -> list[RedemptionHour]:
+    """Redemptions at the zone's retailers in [start, end), from the totals the redemptions write in their own
+    transaction: per UTC hour for hour resolution, else per Berlin day (whose buckets are whole Berlin days). One
+    Query either way, however many redemptions there were."""
+    from chalicelib.vouchers import bookkeeping, totals
 
-    entries = LedgerEntry.by_zone.query(
-        zone, LedgerEntry.created_at.between(clock.iso_ms(start), clock.iso_ms(end)),
-        filter_condition=LedgerEntry.kind.is_in("redemption", "reversal"))
+    first, last = start.astimezone(UTC), (end - timedelta(microseconds=1)).astimezone(UTC)
     out = []
-    for e in entries:
-        at = clock.parse_iso(e.created_at)
-        if start <= at < end:
-            out.append(Redemption(at, e.kind, int(e.amount_cents)))
+    if resolution == "hour":
+        for day, counters in bookkeeping.zone_days(zone, first.strftime("%Y-%m-%d"), last.strftime("%Y-%m-%d")):
+            out.extend(RedemptionHour(hour, n, cents) for hour, n, cents in totals.hour_series(day, counters)
+                       if start <= hour < end)
+        return out
+    months = (start.astimezone(clock.BERLIN).strftime("%Y-%m"), (end - timedelta(microseconds=1)).astimezone(
+        clock.BERLIN).strftime("%Y-%m"))
+    for month, counters in bookkeeping.zone_months(zone, *months):
+        out.extend(RedemptionHour(day, n, cents) for day, n, cents in totals.day_series(month, counters)
+                   if start <= day < end)
     return out

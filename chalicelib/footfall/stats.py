@@ -79,12 +79,12 @@ def _wlan(zone: str, b: Buckets) -> dict[str, Any] | None:
 def _vouchers(zone: str, b: Buckets) -> dict[str, Any]:
     n = len(b.starts)
     counts, cents = [0] * n, [0] * n
-    for r in sources.redemptions(zone, b.start, b.end):
-        i = b.index(r.at)
+    for r in sources.redemptions(zone, b.start, b.end, b.resolution):
+        i = b.index(r.hour)
         if i is None:
             continue
-        counts[i] += 1 if r.kind == "redemption" else -1  # a reversal undoes one redemption
-        cents[i] -= r.amount_cents
+        counts[i] += r.redemptions  # a reversal undoes one redemption, in the hour it happens
+        cents[i] += r.cents
     return {"redemptions": counts, "redeemed_cents": cents, "redeemed_euros": [c / 100 for c in cents],
             "total_redemptions": sum(counts), "total_cents": sum(cents), "total_euros": sum(cents) / 100}
 

@@ -2,6 +2,7 @@
 
 Issuing is ONE TransactWriteItems:
   - Put each voucher (id derived from the order id; condition: does not exist) and its `issue` ledger entry,
+  - Update the month totals of the sale (docs/reports.md: a few voucher shards, never a shared counter),
   - Update the campaign: remaining_cents -= bonus, condition remaining_cents >= bonus (only if there is a bonus),
   - Update the order: status := paid, condition status in (pending, failed).
 Concurrent or repeated deliveries all try the same transaction; DynamoDB lets exactly one succeed, the others are
@@ -23,6 +24,7 @@ from chalicelib.payments import config, delivery
 from chalicelib.payments.models import FAILED, PAID, PARTIALLY_REFUNDED, PENDING, Campaign, Order
 from chalicelib.payments.orders import get_order, voucher_ids_for, vouchers_of
 from chalicelib.store.transactions import TransactionBusy, TransactionCancelled, transaction
+from chalicelib.vouchers.bookkeeping import add_totals
 from chalicelib.vouchers.issuing import VoucherSpec, add_to_transaction, build_vouchers
 from chalicelib.vouchers.models import Voucher
 
@@ -54,6 +56,7 @@ def _issue(order: Order, payment_intent_id: str, with_bonus: bool) -> tuple[str,
     try:
         with transaction() as tx:
             add_to_transaction(tx, pairs)
+            add_totals(tx, [entry for _, entry in pairs])
             if bonus:
                 total_bonus = bonus * quantity
                 tx.update(Campaign(order.campaign_id), name="campaign",

@@ -16,6 +16,8 @@ from chalicelib.payments.fulfil import fulfil_order
 from chalicelib.payments.models import FAILED, PAID, PARTIALLY_REFUNDED, PENDING, REFUNDED, Campaign, Order
 from chalicelib.payments.orders import get_order, vouchers_of
 from chalicelib.store.transactions import TransactionBusy, TransactionCancelled, UnitOfWork, transaction
+from chalicelib.vouchers.bookkeeping import add_totals
+from chalicelib.vouchers.lifecycle import block_entry
 from chalicelib.vouchers.models import ACTIVE, BLOCKED, LedgerEntry, Voucher
 from chalicelib.vouchers.redemption import balance_hints
 from chalicelib.vouchers.rules import bonus_share
@@ -42,14 +44,16 @@ def order_for_payment_intent(payment_intent_id: str) -> Order | None:
     return None
 
 
-def _take_back(tx: UnitOfWork, voucher: Voucher, actor: str, note: str) -> int:
-    """Zero the voucher and block it, with a `refund` ledger entry; returns the bonus that returns to the city."""
+def _take_back(tx: UnitOfWork, voucher: Voucher, actor: str, note: str, booked: list[LedgerEntry]) -> int:
+    """Zero the voucher and block it, with a `refund` ledger entry (appended to `booked`, whose totals the
+    transaction adds once); returns the bonus that returns to the city."""
     balance = int(voucher.balance_cents)
     bonus = bonus_share(balance, int(voucher.bonus_cents or 0), int(voucher.initial_cents))
     entry = LedgerEntry(voucher.voucher_id, time_ordered_id(), kind="refund", amount_cents=-balance,
                         created_at=clock.iso_ms(clock.now()), actor=actor, note=note,
                         paid_cents=-(balance - bonus), bonus_cents=-bonus)
     tx.save(entry, name=f"refund:{voucher.voucher_id}", condition=LedgerEntry.entry_id.does_not_exist())
+    booked.append(entry)
     tx.update(Voucher(voucher.voucher_id), name=f"voucher:{voucher.voucher_id}",
               actions=[Voucher.balance_cents.set(0), Voucher.status.set(BLOCKED), Voucher.block_reason.set(note)],
               condition=(Voucher.balance_cents == balance) & (Voucher.status == ACTIVE))
@@ -79,7 +83,9 @@ def apply_refund(payment_intent_id: str, refunded_total_cents: int) -> Order | N
         status = REFUNDED if refunded_total_cents >= int(order.total_cents) else PARTIALLY_REFUNDED
         try:
             with transaction() as tx:
-                bonus_back = sum(_take_back(tx, vouchers[h.voucher_id], "stripe", "refund") for h in chosen)
+                booked: list[LedgerEntry] = []
+                bonus_back = sum(_take_back(tx, vouchers[h.voucher_id], "stripe", "refund", booked) for h in chosen)
+                add_totals(tx, booked)
                 _credit_campaign(tx, order, bonus_back)
                 refunded = Order.refunded_cents.does_not_exist() | (Order.refunded_cents == already)
                 tx.update(Order(order.order_id), name="order", actions=[
@@ -103,13 +109,15 @@ def apply_dispute(payment_intent_id: str) -> Order | None:
         live = [v for v in vouchers_of(order) if v.status == ACTIVE and int(v.balance_cents) > 0]
         try:
             with transaction() as tx:
+                booked = []
                 for v in live:
-                    entry = LedgerEntry(v.voucher_id, time_ordered_id(), kind="block", amount_cents=0,
-                                        created_at=clock.iso_ms(clock.now()), actor="stripe", note="dispute")
+                    entry = block_entry(v, "stripe", "dispute")
                     tx.save(entry, name=f"block:{v.voucher_id}", condition=LedgerEntry.entry_id.does_not_exist())
                     tx.update(Voucher(v.voucher_id), name=f"voucher:{v.voucher_id}",
                               actions=[Voucher.status.set(BLOCKED), Voucher.block_reason.set("dispute")],
-                              condition=Voucher.status == ACTIVE)
+                              condition=(Voucher.status == ACTIVE) & (Voucher.balance_cents == int(v.balance_cents)))
+                    booked.append(entry)
+                add_totals(tx, booked)
                 tx.update(Order(order.order_id), name="order", actions=[Order.disputed.set(True)],
                           condition=Order.disputed.does_not_exist())
         except TransactionCancelled as err:
@@ -143,9 +151,9 @@ def withdraw_order(order: Order, actor: str) -> Order:
     now = clock.iso_ms(clock.now())
     try:
         with transaction() as tx:
-            bonus_back = 0
-            for v in vouchers:
-                bonus_back += _take_back(tx, v, actor, "withdrawal")
+            booked: list[LedgerEntry] = []
+            bonus_back = sum(_take_back(tx, v, actor, "withdrawal", booked) for v in vouchers)
+            add_totals(tx, booked)
             _credit_campaign(tx, order, bonus_back)
             tx.update(Order(order.order_id), name="order", actions=[
                 Order.status.set(REFUNDED), Order.refunded_cents.set(int(order.total_cents)),

@@ -164,6 +164,7 @@ def my_settlement():
 
 @bp.route("/api/v1/reports/liability", methods=["GET"])
 def liability():
-    """Vouchers sold, redeemed, refunded, outstanding, expired and blocked; buyer's and bonus money apart (admin)."""
+    """Liability by month of booking (`?month=YYYY-MM`, default this month): sold, redeemed, reversed, refunded and
+    expired in the month; outstanding and blocked at its end; buyer's and bonus money apart (admin)."""
     auth.require(bp.current_request, ADMIN)
-    return json_response(settlement.liability_report(), headers=NO_STORE)
+    return json_response(settlement.liability_report(_month()), headers=NO_STORE)

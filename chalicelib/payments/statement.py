@@ -1,4 +1,4 @@
-"""Settlement arithmetic and its German CSV. Pure: ledger rows in, figures out.
+"""Settlement arithmetic and its German CSV. Pure: month counters in, figures out.
 
 Rules (docs/payments.md):
 - A month is a calendar month in Europe/Berlin; an entry belongs to the month of its `created_at`.
@@ -15,7 +15,6 @@ from typing import Any
 
 from chalicelib.core import excel_csv
 from chalicelib.core.excel_csv import euros, whole
-from chalicelib.vouchers.rules import bonus_share
 
 
 @dataclass
@@ -57,22 +56,6 @@ class RetailerStatement:
 
 def fee_of(turnover_cents: int, basis_points: int) -> int:
     return (2 * turnover_cents * basis_points + 10_000) // 20_000 if turnover_cents > 0 else 0
-
-
-def add_entry(statement: RetailerStatement, kind: str, amount_cents: int, voucher_bonus: int,
-              voucher_initial: int) -> None:
-    """One ledger entry of the retailer: a redemption (negative amount) or a reversal (positive)."""
-    moved = -amount_cents  # money that went to the retailer
-    bonus = bonus_share(moved, voucher_bonus, voucher_initial)
-    if kind == "redemption":
-        statement.redemptions += 1
-        statement.redeemed_cents += moved
-    elif kind == "reversal":
-        statement.reversals += 1
-        statement.reversed_cents += -moved
-    else:
-        return
-    statement.bonus_cents += bonus
 
 
 def finish(statement: RetailerStatement, fee_basis_points: int) -> RetailerStatement:

@@ -53,3 +53,12 @@ class BaseModel(Model, metaclass=MetaModel):
     """Common base; `Meta = table_meta("name")` in every subclass."""
 
     Meta = table_meta("base")
+
+    @classmethod
+    def _get_connection(cls) -> Any:
+        # PynamoDB keeps a model's connection while its table name stays the same; the endpoint can change too
+        # (settings re-read), and a connection made before it did must not outlive it.
+        connection = cls._connection
+        if connection is not None and connection.connection.host != cls.Meta.host:
+            cls._connection = None
+        return super()._get_connection()

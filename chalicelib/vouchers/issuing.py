@@ -12,13 +12,14 @@ from chalicelib.core.ids import time_ordered_id
 from chalicelib.signing import keystore
 from chalicelib.signing.token import voucher_id_from_bytes
 from chalicelib.vouchers.expiry import default_expiry
-from chalicelib.vouchers.models import ACTIVE, LedgerEntry, Voucher
+from chalicelib.vouchers.models import ACTIVE, EXPIRY_DUE, LedgerEntry, Voucher
 from chalicelib.vouchers.views import epoch
 
 if TYPE_CHECKING:
     from chalicelib.store.transactions import UnitOfWork
 
 MAX_QUANTITY = 500
+ISSUE_CHUNK = 40  # 2 items per voucher + up to totals.SHARDS totals items <= 100 per transaction
 MAX_AMOUNT_CENTS = 1_000_000  # 10,000 €: a sanity bound for admin issuing; shop limits live in settings
 
 
@@ -46,7 +47,7 @@ def build_vouchers(specs: list[VoucherSpec], *, campaign: str | None = None, ord
         voucher = Voucher(
             spec.voucher_id or new_voucher_id(), status=ACTIVE, balance_cents=total, initial_cents=total,
             paid_cents=spec.paid_cents, bonus_cents=spec.bonus_cents, expires_at=epoch(expiry),
-            issued_at=clock.iso(issued), kid=kid, campaign=campaign, order_id=order_id)
+            issued_at=clock.iso(issued), kid=kid, campaign=campaign, order_id=order_id, expiry_due=EXPIRY_DUE)
         entry = LedgerEntry(
             voucher.voucher_id, time_ordered_id(), kind="issue", amount_cents=total, created_at=clock.iso_ms(issued),
             actor=actor, paid_cents=spec.paid_cents, bonus_cents=spec.bonus_cents, note=note)
@@ -66,17 +67,19 @@ def issue_vouchers(amount_cents: int, quantity: int, *, campaign: str | None = N
                    expires_at: datetime | None = None, actor: str = "admin") -> list[Voucher]:
     """Admin issuing without payment (employer vouchers, campaigns, prizes): all bonus-free city or employer money.
 
-    Up to 500 vouchers: written with batched writes (voucher and its issue entry in the same batch). Each voucher
-    id is fresh and random, so a retried call makes new vouchers; the admin API guards that with Idempotency-Key.
+    Up to 500 vouchers, in transactions of up to 40 (vouchers, their issue entries and the month totals: at most
+    96 items): each transaction is whole, so the totals always match what was issued, even if a later one fails.
+    Each voucher id is fresh and random, so a retried call makes new vouchers; the admin API guards that with
+    Idempotency-Key.
     """
+    from chalicelib.store.transactions import transaction
+    from chalicelib.vouchers.bookkeeping import add_totals
+
     pairs = build_vouchers([VoucherSpec(paid_cents=amount_cents)] * quantity, campaign=campaign,
                            expires_at=expires_at, actor=actor)
-    # Ledger entries first: a crash midway leaves an entry without a voucher (harmless, unreachable), never a
-    # voucher whose balance has no ledger entry behind it.
-    with LedgerEntry.batch_write() as batch:
-        for _, entry in pairs:
-            batch.save(entry)
-    with Voucher.batch_write() as batch:
-        for voucher, _ in pairs:
-            batch.save(voucher)
+    for start in range(0, len(pairs), ISSUE_CHUNK):
+        chunk = pairs[start:start + ISSUE_CHUNK]
+        with transaction() as tx:
+            add_to_transaction(tx, chunk)
+            add_totals(tx, [entry for _, entry in chunk])
     return [voucher for voucher, _ in pairs]

@@ -11,10 +11,11 @@ from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.ids import time_ordered_id
 from chalicelib.store.transactions import TransactionCancelled, transaction
 from chalicelib.vouchers import views
+from chalicelib.vouchers.bookkeeping import add_totals
 from chalicelib.vouchers.issuing import VoucherSpec, add_to_transaction, build_vouchers
 from chalicelib.vouchers.models import ACTIVE, BLOCKED, LedgerEntry, Voucher
 from chalicelib.vouchers.redemption import balance_hints
-from chalicelib.vouchers.rules import bonus_share
+from chalicelib.vouchers.rules import bonus_share, is_expired
 
 
 def get_voucher(voucher_id: str) -> Voucher:
@@ -35,24 +36,41 @@ def voucher_with_ledger(voucher_id: str) -> dict[str, Any]:
     return view
 
 
-def _status_entry(voucher_id: str, kind: str, actor: str, note: str | None) -> LedgerEntry:
-    return LedgerEntry(voucher_id, time_ordered_id(), kind=kind, amount_cents=0, created_at=clock.iso_ms(clock.now()),
-                       actor=actor, note=note)
+def _status_entry(voucher: Voucher, kind: str, actor: str, note: str | None) -> LedgerEntry:
+    """A block or unblock moves no money (amount 0) but stops or starts it being spendable: the entry carries the
+    balance it concerns, split into the buyer's and the city's share, for the liability report's `blocked`."""
+    balance = int(voucher.balance_cents)
+    bonus = bonus_share(balance, int(voucher.bonus_cents or 0), int(voucher.initial_cents))
+    return LedgerEntry(voucher.voucher_id, time_ordered_id(), kind=kind, amount_cents=0,
+                       created_at=clock.iso_ms(clock.now()), actor=actor, note=note, paid_cents=balance - bonus,
+                       bonus_cents=bonus)
+
+
+def block_entry(voucher: Voucher, actor: str, note: str | None) -> LedgerEntry:
+    return _status_entry(voucher, "block", actor, note)
+
+
+# Vouchers a refund or withdrawal took back are blocked with no money left, and stay so: their money went back.
+REFUND_REASONS = ("refund", "withdrawal")
 
 
 def block_voucher(voucher_id: str, reason: str | None = None, actor: str = "admin") -> Voucher:
-    """Blocking revokes the token for spending at once; the ledger records who and why (amount 0)."""
-    get_voucher(voucher_id)
+    """Blocking revokes the token for spending at once; the ledger records who, why and the balance it holds."""
+    voucher = get_voucher(voucher_id)
+    entry = block_entry(voucher, actor, reason)
     try:
         with transaction() as tx:
-            tx.save(_status_entry(voucher_id, "block", actor, reason), name="entry",
-                    condition=LedgerEntry.entry_id.does_not_exist())
+            tx.save(entry, name="entry", condition=LedgerEntry.entry_id.does_not_exist())
             tx.update(Voucher(voucher_id), name="voucher",
                       actions=[Voucher.status.set(BLOCKED), Voucher.block_reason.set(reason)],
-                      condition=Voucher.status == ACTIVE)
+                      condition=(Voucher.status == ACTIVE) & (Voucher.balance_cents == int(voucher.balance_cents)))
+            add_totals(tx, [entry])
     except TransactionCancelled as err:
         if "voucher" not in err.failed:
             raise
+        current = err.item("voucher", Voucher)
+        if current is not None and current.status == ACTIVE:
+            raise DomainError("conflict", "The voucher changed meanwhile; please retry.") from None
         raise DomainError("voucher_blocked", "This voucher is already blocked.") from None
     return get_voucher(voucher_id)
 
@@ -61,13 +79,19 @@ def unblock_voucher(voucher_id: str, actor: str = "admin") -> Voucher:
     voucher = get_voucher(voucher_id)
     if voucher.replaced_by:
         raise DomainError("voucher_replaced", "This voucher's balance was re-issued; it stays blocked.")
+    if voucher.status == BLOCKED and voucher.block_reason in REFUND_REASONS:
+        raise DomainError("voucher_refunded", "This voucher's money was refunded; it stays blocked.")
+    if voucher.status == BLOCKED and is_expired(int(voucher.expires_at), int(clock.now().timestamp())):
+        raise DomainError("voucher_expired", "This voucher has expired; it stays blocked.")
+    entry = _status_entry(voucher, "unblock", actor, None)
     try:
         with transaction() as tx:
-            tx.save(_status_entry(voucher_id, "unblock", actor, None), name="entry",
-                    condition=LedgerEntry.entry_id.does_not_exist())
+            tx.save(entry, name="entry", condition=LedgerEntry.entry_id.does_not_exist())
             tx.update(Voucher(voucher_id), name="voucher",
                       actions=[Voucher.status.set(ACTIVE), Voucher.block_reason.remove()],
-                      condition=(Voucher.status == BLOCKED) & Voucher.replaced_by.does_not_exist())
+                      condition=(Voucher.status == BLOCKED) & Voucher.replaced_by.does_not_exist()
+                      & (Voucher.balance_cents == int(voucher.balance_cents)))
+            add_totals(tx, [entry])
     except TransactionCancelled as err:
         if "voucher" not in err.failed:
             raise
@@ -97,11 +121,13 @@ def reissue_voucher(voucher_id: str, actor: str = "admin") -> Voucher:
     new.replaces = voucher_id
     issue_entry.kind = "reissue_in"
     out = LedgerEntry(voucher_id, time_ordered_id(), kind="reissue_out", amount_cents=-remaining,
-                      created_at=clock.iso_ms(clock.now()), actor=actor, note=f"re-issued as {new.voucher_id}")
+                      created_at=clock.iso_ms(clock.now()), actor=actor, note=f"re-issued as {new.voucher_id}",
+                      paid_cents=-(remaining - bonus), bonus_cents=-bonus)
     try:
         with transaction() as tx:
             add_to_transaction(tx, [(new, issue_entry)])
             tx.save(out, name="reissue_out", condition=LedgerEntry.entry_id.does_not_exist())
+            add_totals(tx, [issue_entry, out])
             tx.update(Voucher(voucher_id), name="old_voucher",
                       actions=[Voucher.balance_cents.set(0), Voucher.replaced_by.set(new.voucher_id)],
                       condition=(Voucher.status == BLOCKED) & (Voucher.balance_cents == remaining)

@@ -4,9 +4,26 @@ from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import MetaModel
 
 from chalicelib.store.base import BaseModel, table_meta
 from chalicelib.vouchers.rules import ACTIVE, BLOCKED  # noqa: F401 (the states, named where the model is)
+from chalicelib.vouchers.totals import DAY_ATTRIBUTES, HOUR_ATTRIBUTES, MONTH_ATTRIBUTES
+
+EXPIRY_DUE = "due"
+LISTED = "shops"
+
+
+class VouchersDueToExpire(GlobalSecondaryIndex):
+    """Sparse: only vouchers whose expiry is not booked yet carry `expiry_due`; the expiry job reads those whose
+    `expires_at` has passed with one Query, and removes the marker when it books the expiry."""
+
+    class Meta:
+        index_name = "expiry-due"
+        projection = AllProjection()
+
+    expiry_due = UnicodeAttribute(hash_key=True)
+    expires_at = NumberAttribute(range_key=True)
 
 
 class Voucher(BaseModel):
@@ -27,6 +44,9 @@ class Voucher(BaseModel):
     block_reason = UnicodeAttribute(null=True)
     replaced_by = UnicodeAttribute(null=True)
     replaces = UnicodeAttribute(null=True)
+    expiry_due = UnicodeAttribute(null=True)  # EXPIRY_DUE until the expiry job has booked the expiry
+
+    due_to_expire = VouchersDueToExpire()
 
 
 class LedgerByRetailer(GlobalSecondaryIndex):
@@ -35,15 +55,6 @@ class LedgerByRetailer(GlobalSecondaryIndex):
         projection = AllProjection()
 
     retailer_id = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
-
-
-class LedgerByZone(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by-zone"
-        projection = AllProjection()
-
-    zone = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
 
 
@@ -61,16 +72,31 @@ class LedgerEntry(BaseModel):
     reverses = UnicodeAttribute(null=True)  # entry_id of the redemption a reversal undoes
     actor = UnicodeAttribute(null=True)  # admin | retailer id | stripe | system
     note = UnicodeAttribute(null=True)
-    paid_cents = NumberAttribute(null=True)  # for issue/refund entries: the buyer's share
-    bonus_cents = NumberAttribute(null=True)  # for issue/refund entries: the city's share
+    # The buyer's and the city's share of the money the entry moves (issue, redemption, reversal, refund, re-issue,
+    # expiry) or holds (block, unblock: the balance that stops or starts being spendable; amount_cents is 0).
+    paid_cents = NumberAttribute(null=True)
+    bonus_cents = NumberAttribute(null=True)
+    from_status = UnicodeAttribute(null=True)  # expiry: "blocked" when the money expired on a blocked voucher
 
     by_retailer = LedgerByRetailer()
-    by_zone = LedgerByZone()
+
+
+class ListedRetailers(GlobalSecondaryIndex):
+    """Every shop under one key: the public shop list is one Query (tens to hundreds of small items), no Scan."""
+
+    class Meta:
+        index_name = "listed"
+        projection = AllProjection()
+
+    listed = UnicodeAttribute(hash_key=True)
+    retailer_id = UnicodeAttribute(range_key=True)
 
 
 class Retailer(BaseModel):
     Meta = table_meta("retailers")
     retailer_id = UnicodeAttribute(hash_key=True)
+    listed = UnicodeAttribute(null=True)  # LISTED for every retailer (active or not: the reader filters)
+    by_listing = ListedRetailers()
     name = UnicodeAttribute()
     address = UnicodeAttribute()
     email = UnicodeAttribute()
@@ -78,3 +104,37 @@ class Retailer(BaseModel):
     status = UnicodeAttribute(default=ACTIVE)  # active | disabled
     key_hash = UnicodeAttribute()
     created_at = UnicodeAttribute()
+
+
+def _counters(names: tuple[str, ...]) -> dict[str, NumberAttribute]:
+    return {name: NumberAttribute(null=True) for name in names}
+
+
+# The maintained totals (chalicelib/vouchers/totals.py says what they count and why they are keyed so). Their
+# counters are generated from the bucket names there, so the pure mapping and the table cannot disagree.
+MonthTotal = MetaModel("MonthTotal", (BaseModel,), {
+    "__module__": __name__,
+    "__doc__": "Money per month of booking: one item per retailer (its settlement) and per voucher shard.",
+    "Meta": table_meta("voucher-month-totals"),
+    "book": UnicodeAttribute(hash_key=True),  # totals.BOOK
+    "key": UnicodeAttribute(range_key=True),  # "<YYYY-MM>#r#<retailer_id>" | "#v#<shard>" | "#z#closing"
+    **_counters(MONTH_ATTRIBUTES),
+})
+
+ZoneDayRedemptions = MetaModel("ZoneDayRedemptions", (BaseModel,), {
+    "__module__": __name__,
+    "__doc__": "Redemptions (n) and cents (c) per UTC hour, per zone, day and retailer: the dashboard's series.",
+    "Meta": table_meta("voucher-zone-days"),
+    "zone": UnicodeAttribute(hash_key=True),
+    "day_retailer": UnicodeAttribute(range_key=True),  # "<YYYY-MM-DD>#<retailer_id>" (UTC day)
+    **_counters(HOUR_ATTRIBUTES),
+})
+
+ZoneMonthRedemptions = MetaModel("ZoneMonthRedemptions", (BaseModel,), {
+    "__module__": __name__,
+    "__doc__": "Redemptions (n) and cents (c) per Berlin day, per zone, month and retailer: long dashboard views.",
+    "Meta": table_meta("voucher-zone-months"),
+    "zone": UnicodeAttribute(hash_key=True),
+    "month_retailer": UnicodeAttribute(range_key=True),  # "<YYYY-MM>#<retailer_id>" (Berlin month)
+    **_counters(DAY_ATTRIBUTES),
+})

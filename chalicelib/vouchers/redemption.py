@@ -1,10 +1,11 @@
 """redeem and reverse_redemption: money leaves and returns to a voucher, exactly once, in one transaction each.
 
-A redemption is one TransactWriteItems of four named actions:
+A redemption is one TransactWriteItems of seven named actions:
   - "retailer" (condition check): the retailer is active and this is still its key (disabled: refused at once),
   - "entry" (put): the immutable ledger entry,
   - "idempotency" (put): the idempotency record holding the full answer,
-  - "voucher" (update): balance := expected - amount, on condition balance = expected, active and not expired.
+  - "voucher" (update): balance := expected - amount, on condition balance = expected, active and not expired,
+  - "totals:..." (3 updates): ADD to this shop's month, zone-day and zone-month totals (docs/reports.md).
 DynamoDB transactions return no values, yet the answer must state the new balance; a compare-and-set on a known
 balance gives it without a read. The expected balance comes from the till (`expected_balance_cents`, which the
 scanner has just shown), else from this process's last sight of the voucher, else from one read. When the guess is
@@ -38,8 +39,10 @@ from chalicelib.signing.token import InvalidToken
 from chalicelib.store.models import IdempotencyRecord
 from chalicelib.store.transactions import TransactionBusy, TransactionCancelled, transaction
 from chalicelib.vouchers import views
+from chalicelib.vouchers.bookkeeping import add_totals
 from chalicelib.vouchers.models import ACTIVE, LedgerEntry, Retailer, Voucher
-from chalicelib.vouchers.rules import Refused, refusal, reversal_refusal
+from chalicelib.vouchers.rules import Refused, bonus_share, refusal, reversal_refusal
+from chalicelib.vouchers.totals import Terms
 
 IDEMPOTENCY_TTL = timedelta(days=7)
 CAS_ATTEMPTS = 2  # compare-and-sets that may find the balance changed before decrementing instead
@@ -93,19 +96,34 @@ def refusal_error(refused: Refused) -> DomainError:
 
 
 class _BalanceHints:
-    """Last known balance per voucher in this process; only a guess for the compare-and-set, never trusted."""
+    """Last known balance per voucher in this process (only a guess for the compare-and-set, never trusted), and
+    its terms (initial value and bonus, which never change), so a redemption can book its bonus share unread."""
 
     def __init__(self) -> None:
         self._balances = cache.ttl("balance_hints", seconds=3600, maxsize=5000)
+        self._terms = cache.ttl("voucher_terms", seconds=86_400, maxsize=5000)  # immutable: only memory bounds it
 
     def get(self, voucher_id: str) -> int | None:
         return self._balances.get(voucher_id)
 
-    def put(self, voucher_id: str, balance: int) -> None:
+    def terms(self, voucher_id: str) -> Terms | None:
+        return self._terms.get(voucher_id)
+
+    def put(self, voucher_id: str, balance: int, terms: Terms | None = None) -> None:
         self._balances.put(voucher_id, balance)
+        if terms is not None:
+            self._terms.put(voucher_id, terms)
+
+    def seen(self, voucher: Voucher) -> None:
+        self.put(voucher.voucher_id, int(voucher.balance_cents), terms_of(voucher))
 
     def clear(self) -> None:
         self._balances.clear()
+        self._terms.clear()
+
+
+def terms_of(voucher: Voucher) -> Terms:
+    return Terms(int(voucher.initial_cents), int(voucher.bonus_cents or 0))
 
 
 balance_hints = _BalanceHints()
@@ -149,11 +167,13 @@ def redeem(principal: Principal, token: Any, amount_cents: int, idempotency_key:
     request_hash = _request_hash(voucher_id, amount_cents)
     scope_key = f"redeem#{principal.subject_id}#{idempotency_key}"
     expected = expected_balance_cents if expected_balance_cents is not None else balance_hints.get(voucher_id)
+    terms = balance_hints.terms(voucher_id)
     if expected is None:
         try:
-            expected = int(Voucher.get(voucher_id, consistent_read=True).balance_cents)
+            voucher = Voucher.get(voucher_id, consistent_read=True)
         except DoesNotExist:
             return Refused("invalid_token")
+        expected, terms = int(voucher.balance_cents), terms_of(voucher)
 
     decrement = False  # compare-and-set first (the answer's balance without a read); decrement under contention
     stale = 0
@@ -164,13 +184,18 @@ def redeem(principal: Principal, token: Any, amount_cents: int, idempotency_key:
         redeemed = Redeemed(views.redemption_id(voucher_id, entry_id), voucher_id, amount_cents,
                             None if decrement else expected - amount_cents,  # type: ignore[arg-type]
                             principal.subject_id, clock.iso_ms(now))
+        # The bonus share needs the voucher's terms; unknown here, they are assumed bonus-free and the condition
+        # checks it (a voucher with bonus hands its terms back and the retry books them).
+        bonus = bonus_share(amount_cents, terms.bonus_cents, terms.initial_cents) if terms else 0
         entry = LedgerEntry(voucher_id, entry_id, kind="redemption", amount_cents=-amount_cents,
                             created_at=redeemed.created_at, retailer_id=principal.subject_id, zone=principal.zone,
-                            actor=principal.subject_id)
+                            actor=principal.subject_id, paid_cents=-(amount_cents - bonus), bonus_cents=-bonus)
         record = IdempotencyRecord(scope_key, request_hash=request_hash, status=201,
                                    response=json.dumps(redeemed._asdict()), expires_at=now + IDEMPOTENCY_TTL)
         spendable = (Voucher.balance_cents >= amount_cents) & (Voucher.status == ACTIVE) & (
             Voucher.expires_at > now_epoch)
+        if terms is None:
+            spendable &= Voucher.bonus_cents.does_not_exist() | (Voucher.bonus_cents == 0)
         try:
             with transaction() as tx:
                 tx.condition_check(Retailer, principal.subject_id, name="retailer",
@@ -184,6 +209,7 @@ def redeem(principal: Principal, token: Any, amount_cents: int, idempotency_key:
                     tx.update(Voucher(voucher_id), name="voucher",
                               actions=[Voucher.balance_cents.set(expected - amount_cents)],
                               condition=(Voucher.balance_cents == expected) & spendable)
+                add_totals(tx, [entry])
         except TransactionBusy:
             raise _busy() from None
         except TransactionCancelled as err:
@@ -197,21 +223,23 @@ def redeem(principal: Principal, token: Any, amount_cents: int, idempotency_key:
             current = err.item("voucher", Voucher)
             if current is None:
                 return Refused("invalid_token")
-            balance_hints.put(voucher_id, int(current.balance_cents))
+            balance_hints.seen(current)
+            assumed_terms, terms = terms is None, terms_of(current)
             refused = refusal(current.status, int(current.expires_at), int(current.balance_cents), amount_cents,
                               now_epoch)
             if refused is not None:
                 return refused
-            if decrement:  # pragma: no cover - its condition is exactly "not refused"
+            if decrement and not assumed_terms:  # pragma: no cover - its condition is exactly "not refused"
                 raise
-            expected = int(current.balance_cents)  # only our expected balance was stale: another till was faster
+            expected = int(current.balance_cents)  # only our expected balance (or the assumed terms) was stale
             stale += 1
             decrement = stale >= CAS_ATTEMPTS
             continue
         if decrement:
             redeemed = redeemed._replace(balance_cents=_current_balance(voucher_id))
         else:
-            balance_hints.put(voucher_id, redeemed.balance_cents)
+            # Assumed terms that held mean the voucher has no bonus: its initial value does not matter for the split.
+            balance_hints.put(voucher_id, redeemed.balance_cents, terms or Terms(initial_cents=0, bonus_cents=0))
         metrics.redeemed(amount_cents)  # only here: a replayed request redeemed nothing
         return redeemed
 
@@ -247,15 +275,22 @@ def reverse_redemption(principal: Principal, redemption_id: str) -> Reversed:
     amount = -int(entry.amount_cents)
     reversal_id = f"{entry.entry_id}r"
     now = clock.now()
+    if entry.bonus_cents is not None:
+        bonus = -int(entry.bonus_cents)  # the storno takes back exactly the split the redemption booked
+    else:  # a redemption booked before entries carried their split
+        terms = terms_of(Voucher.get(entry.voucher_id, consistent_read=True))
+        bonus = bonus_share(amount, terms.bonus_cents, terms.initial_cents)
     reversal = LedgerEntry(entry.voucher_id, reversal_id, kind="reversal", amount_cents=amount,
                            created_at=clock.iso_ms(now), retailer_id=entry.retailer_id, zone=entry.zone,
-                           reverses=entry.entry_id, actor=principal.subject_id)
+                           reverses=entry.entry_id, actor=principal.subject_id, paid_cents=amount - bonus,
+                           bonus_cents=bonus)
     new = True
     try:
         with transaction() as tx:
             tx.save(reversal, name="reversal", condition=LedgerEntry.entry_id.does_not_exist())
             tx.update(Voucher(entry.voucher_id), name="voucher", actions=[Voucher.balance_cents.add(amount)],
                       condition=Voucher.voucher_id.exists())
+            add_totals(tx, [reversal])
     except TransactionCancelled as err:
         if "reversal" not in err.failed:
             raise
@@ -263,6 +298,6 @@ def reverse_redemption(principal: Principal, redemption_id: str) -> Reversed:
                                                                         consistent_read=True)
         new = False
     voucher = Voucher.get(entry.voucher_id, consistent_read=True)
-    balance_hints.put(voucher.voucher_id, int(voucher.balance_cents))
+    balance_hints.seen(voucher)
     return Reversed(f"rv_{entry.voucher_id}_{reversal.entry_id}", redemption_id, entry.voucher_id, amount,
                     int(voucher.balance_cents), entry.retailer_id, reversal.created_at, new)

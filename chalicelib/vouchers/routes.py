@@ -55,7 +55,7 @@ def voucher_balance():
         voucher = lifecycle.get_voucher(voucher_id)
     except DomainError:  # a validly signed but unknown voucher must look exactly like a bad token
         raise redemption.invalid_token() from None
-    redemption.balance_hints.put(voucher_id, int(voucher.balance_cents))
+    redemption.balance_hints.seen(voucher)
     return json_response(views.voucher_public(voucher), headers={"Cache-Control": "no-store"})
 
 

@@ -17,7 +17,8 @@ def _shops_and_zones() -> tuple[list[dict[str, Any]], dict[str, str]]:
 
     found = _directory.get("all")
     if found is None:
-        found = ([retailers.retailer_public(r) for r in retailers.list_retailers(active_only=True)], zone_names())
+        shops = [retailers.retailer_public(r) for r in retailers.list_retailers(active_only=True)]
+        found = (shops, zone_names({s["zone"] for s in shops}))
         _directory.put("all", found)
     return found
 
@@ -26,11 +27,14 @@ def participating_shops() -> list[dict[str, Any]]:
     return _shops_and_zones()[0]
 
 
-def zone_names() -> dict[str, str]:
-    """The zones' own names from the footfall domain ("Münsterstraße"), where the city has set them up."""
-    from chalicelib.footfall.zones import list_zones
+def zone_names(zone_ids: set[str]) -> dict[str, str]:
+    """The zones' own names from the footfall domain ("Münsterstraße"), where the city has set them up: one
+    BatchGetItem for the shops' zones (a public page never scans)."""
+    if not zone_ids:
+        return {}
+    from chalicelib.footfall.models import Zone
 
-    return {z.zone_id: z.name for z in list_zones()}
+    return {z.zone_id: z.name for z in Zone.batch_get(sorted(zone_ids))}
 
 
 def zone_label(zone: str) -> str:

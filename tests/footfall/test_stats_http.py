@@ -152,6 +152,12 @@ def test_voucher_redemptions_per_zone_and_bucket(ff: Footfall) -> None:
     vouchers = ff.stats(zone, today, today)["zones"][0]["vouchers"]
     assert vouchers["redemptions"] == [1] and vouchers["redeemed_cents"] == [1250]
     assert vouchers["redeemed_euros"] == [12.5] and vouchers["total_euros"] == 12.5
+    # Hour resolution reads the zone-hour totals, day and longer the zone-day totals: the same money either way.
+    hours = ff.stats(zone, today, today, "hour")["zones"][0]["vouchers"]
+    assert (hours["total_redemptions"], hours["total_cents"]) == (1, 1250)
+    assert len(hours["redemptions"]) >= 23 and sum(1 for c in hours["redeemed_cents"] if c) in (1, 2)
+    month = ff.stats(zone, today, today, "month")["zones"][0]["vouchers"]
+    assert (month["total_redemptions"], month["total_cents"]) == (1, 1250)
 
 
 def _csv_rows(body: bytes) -> list[list[str]]:

@@ -1,0 +1,123 @@
+"""`marktplatz totals check|rebuild`: recompute the maintained totals from the ledger and compare, or repair.
+
+Runs against the DynamoDB the environment configures (settings), like `import_command`, with the operator's
+credentials, not the Lambda role: it reads whole tables, which no request path may do. `check` reports every
+difference (exit code 1 if there is one); `rebuild` writes the recomputed items over the stored ones and deletes
+items the ledger does not explain. `rebuild` is also the migration for a deployment whose ledger predates the
+totals: it fills the totals, lists every retailer in the shop index and marks unexpired vouchers for the expiry
+job. Run `rebuild` when no till is redeeming (at night): a redemption between the read and the write would be
+overwritten; `check` afterwards says whether it was quiet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from chalicelib.vouchers import bookkeeping, totals
+from chalicelib.vouchers.totals import Delta
+
+ItemKey = tuple[str, str, str]  # (table, hash key, range key)
+
+
+def expected_totals(entries: Iterable[Any], terms: dict[str, totals.Terms],
+                    closed_through: str | None = None) -> dict[ItemKey, dict[str, int]]:
+    """The totals a full recomputation from the ledger gives, through the same mapping as the live writes, with
+    the month closings through `closed_through` (the latest month the job has closed)."""
+    deltas = (d for e in entries for d in totals.entry_deltas(e, terms.get(e.voucher_id)))
+    out = {(d.table, d.hash_key, d.range_key): d.adds for d in totals.merge(deltas)}
+    months = [(k[2], v) for k, v in out.items() if k[0] == totals.MONTH_TABLE]
+    if closed_through and months:
+        first = min(key[:7] for key, _ in months)
+        for month, counters in totals.closings({}, first, closed_through, months).items():
+            if counters:
+                out[(totals.MONTH_TABLE, totals.BOOK, totals.closing_key(month))] = counters
+    return out
+
+
+def closed_through(stored: dict[ItemKey, dict[str, int]]) -> str | None:
+    months = [k[2][:7] for k in stored if k[0] == totals.MONTH_TABLE and totals.is_closing(k[2])]
+    return max(months) if months else None
+
+
+def stored_totals() -> dict[ItemKey, dict[str, int]]:
+    from chalicelib.vouchers.models import MonthTotal, ZoneDayRedemptions, ZoneMonthRedemptions
+
+    out: dict[ItemKey, dict[str, int]] = {}
+    for item in MonthTotal.scan(consistent_read=True):
+        out[(totals.MONTH_TABLE, item.book, item.key)] = _nonzero(item)
+    for item in ZoneDayRedemptions.scan(consistent_read=True):
+        out[(totals.ZONE_TABLE, item.zone, item.day_retailer)] = _nonzero(item)
+    for item in ZoneMonthRedemptions.scan(consistent_read=True):
+        out[(totals.ZONE_MONTH_TABLE, item.zone, item.month_retailer)] = _nonzero(item)
+    return out
+
+
+def _nonzero(item: Any) -> dict[str, int]:
+    return {k: int(v) for k, v in item.attribute_values.items() if isinstance(v, (int, float)) and v}
+
+
+def differences(expected: dict[ItemKey, dict[str, int]],
+                stored: dict[ItemKey, dict[str, int]]) -> list[dict[str, Any]]:
+    out = []
+    for key in sorted(set(expected) | set(stored)):
+        want, have = expected.get(key, {}), stored.get(key, {})
+        for name in sorted(set(want) | set(have)):
+            if want.get(name, 0) != have.get(name, 0):
+                out.append({"table": key[0], "hash_key": key[1], "range_key": key[2], "counter": name,
+                            "stored": have.get(name, 0), "ledger": want.get(name, 0)})
+    return out
+
+
+def _ledger_and_terms() -> tuple[list[Any], dict[str, totals.Terms]]:
+    from chalicelib.vouchers.models import LedgerEntry, Voucher
+
+    terms = {v.voucher_id: totals.Terms(int(v.initial_cents), int(v.bonus_cents or 0)) for v in Voucher.scan()}
+    return list(LedgerEntry.scan()), terms
+
+
+def check() -> dict[str, Any]:
+    entries, terms = _ledger_and_terms()
+    stored = stored_totals()
+    expected = expected_totals(entries, terms, closed_through(stored))
+    diffs = differences(expected, stored)
+    return {"ledger_entries": len(entries), "items": len(expected), "differences": diffs}
+
+
+def rebuild() -> dict[str, Any]:
+    entries, terms = _ledger_and_terms()
+    stored = stored_totals()
+    expected = expected_totals(entries, terms, closed_through(stored))
+    diffs = differences(expected, stored)
+    changed = {(d["table"], d["hash_key"], d["range_key"]) for d in diffs}
+    written = deleted = 0
+    for key in sorted(changed):
+        item = bookkeeping.item_for(Delta(*key, {}))
+        if key in expected:
+            for name, value in expected[key].items():
+                setattr(item, name, value)
+            item.save()  # replaces the whole item: counters the ledger does not explain disappear
+            written += 1
+        else:
+            item.delete()
+            deleted += 1
+    return {"ledger_entries": len(entries), "items": len(expected), "differences": diffs, "written": written,
+            "deleted": deleted, **_migrate(entries)}
+
+
+def _migrate(entries: list[Any]) -> dict[str, int]:
+    """Markers that later code relies on, set where an older deployment's items lack them."""
+    from chalicelib.vouchers.models import EXPIRY_DUE, LISTED, Retailer, Voucher
+
+    listed = 0
+    for retailer in Retailer.scan():
+        if retailer.listed != LISTED:
+            retailer.update(actions=[Retailer.listed.set(LISTED)])
+            listed += 1
+    booked = {e.voucher_id for e in entries if e.kind == "expiry"}
+    marked = 0
+    for voucher in Voucher.scan():
+        if voucher.expiry_due is None and voucher.voucher_id not in booked and int(voucher.balance_cents) > 0:
+            voucher.update(actions=[Voucher.expiry_due.set(EXPIRY_DUE)], condition=Voucher.expiry_due.does_not_exist())
+            marked += 1
+    return {"retailers_listed": listed, "vouchers_marked_for_expiry": marked}

@@ -1,0 +1,125 @@
+"""The DynamoDB edge of the maintained totals: the transaction actions that add a ledger entry's deltas, and the
+reads behind the reports (each one Query or one GetItem, whatever the size of the ledger)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.vouchers import totals
+from chalicelib.vouchers.models import MonthTotal, ZoneDayRedemptions, ZoneMonthRedemptions
+from chalicelib.vouchers.totals import BOOK, MONTH_TABLE, Delta
+
+if TYPE_CHECKING:
+    from chalicelib.store.transactions import UnitOfWork
+
+MODELS = {MONTH_TABLE: MonthTotal, totals.ZONE_TABLE: ZoneDayRedemptions,
+          totals.ZONE_MONTH_TABLE: ZoneMonthRedemptions}
+
+
+def item_for(delta: Delta) -> Any:
+    return MODELS[delta.table](delta.hash_key, delta.range_key)
+
+
+def update_actions(delta: Delta) -> list[Any]:
+    model = MODELS[delta.table]
+    return [getattr(model, name).add(value) for name, value in sorted(delta.adds.items())]
+
+
+def add_totals(tx: UnitOfWork, entries: Iterable[Any]) -> list[Delta]:
+    """Add the counters of the ledger entries a transaction writes: one unconditional ADD per item, named
+    `totals:<table>:<key>`. Call it once per transaction with all its entries (their deltas are merged, since a
+    transaction names each item once). Returns the deltas written."""
+    deltas = totals.merge(d for entry in entries for d in totals.entry_deltas(entry))
+    for delta in deltas:
+        tx.update(item_for(delta), actions=update_actions(delta),
+                  name=f"totals:{delta.table}:{delta.hash_key}:{delta.range_key}")
+    return deltas
+
+
+def _attributes(item: Any) -> dict[str, int]:
+    return {k: int(v) for k, v in item.attribute_values.items() if isinstance(v, (int, float))}
+
+
+def back_to_closing(month: str) -> tuple[str | None, dict[str, int], list[tuple[str, dict[str, int]]]]:
+    """Reading backwards from the end of `month` to the latest closing of an earlier month: (that month or None,
+    its counters, the (sort key, counters) of every item after it through `month`). One Query, stopped early; a
+    closing of `month` itself is passed over. Bounded by the months since the last closing, not by the years."""
+    after: list[tuple[str, dict[str, int]]] = []
+    for item in MonthTotal.query(BOOK, MonthTotal.key < f"{month}#~", scan_index_forward=False,
+                                 consistent_read=True):
+        if totals.is_closing(item.key):
+            if item.key[:7] < month:
+                return item.key[:7], _attributes(item), after
+            continue
+        after.append((item.key, _attributes(item)))
+    return None, {}, after
+
+
+def liability_inputs(month: str) -> tuple[dict[str, int], list[dict[str, int]]]:
+    """(counters through the end of the month before `month`, the items of `month`). One Query: the previous
+    month's closing sorts right before the month's own items. Only when that month is not closed yet (the hour
+    after a month ends, or a deployment whose job has not run) does it read back to the latest closing."""
+    before = totals.closing_key(_previous(month))
+    items = [(i.key, _attributes(i)) for i in MonthTotal.query(
+        BOOK, MonthTotal.key.between(before, f"{month}#~"), consistent_read=True)]
+    if items and items[0][0] == before:
+        return items[0][1], [item for key, item in items[1:] if not totals.is_closing(key)]
+    _, closing, after = back_to_closing(month)
+    earlier = [item for key, item in after if key[:7] < month]
+    return totals.add_up([closing, *earlier]), [item for key, item in after if key[:7] == month]
+
+
+def close_months(before: str) -> list[str]:
+    """Write the closing of every month before `before` not closed yet (the hourly job; a month is over, so its
+    items no longer change). Returns the months closed."""
+    last = _previous(before)
+    try:
+        MonthTotal.get(BOOK, totals.closing_key(last))
+        return []  # the usual hour: last month is closed already (one GetItem)
+    except DoesNotExist:
+        pass
+    closed, closing, after = back_to_closing(before)
+    if closed == last or not after and closed is None:
+        return []
+    first = totals.next_month(closed) if closed else min(key[:7] for key, _ in after)
+    chain = totals.closings(closing, first, last, [(k, i) for k, i in after if k[:7] <= last])
+    for month, counters in chain.items():
+        item = MonthTotal(BOOK, totals.closing_key(month))
+        for name, value in counters.items():
+            setattr(item, name, value)
+        item.save()  # the same value however often it is written: a repeated or concurrent run is harmless
+    return list(chain)
+
+
+def _previous(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year - (mon == 1):04d}-{(mon - 2) % 12 + 1:02d}"
+
+
+def retailer_months(month: str) -> dict[str, dict[str, int]]:
+    """retailer_id -> counters of `month`: one Query."""
+    prefix = f"{month}#r#"
+    return {i.key[len(prefix):]: _attributes(i) for i in MonthTotal.query(BOOK, MonthTotal.key.startswith(prefix))}
+
+
+def retailer_month(month: str, retailer_id: str) -> dict[str, int]:
+    try:
+        return _attributes(MonthTotal.get(BOOK, totals.retailer_key(month, retailer_id)))
+    except DoesNotExist:
+        return {}
+
+
+def zone_days(zone: str, first_day: str, last_day: str) -> list[tuple[str, dict[str, int]]]:
+    """(UTC day, counters) of every retailer's zone-day item in [first_day, last_day]: one Query."""
+    items = ZoneDayRedemptions.query(zone, ZoneDayRedemptions.day_retailer.between(first_day, f"{last_day}#~"))
+    return [(i.day_retailer.split("#", 1)[0], _attributes(i)) for i in items]
+
+
+def zone_months(zone: str, first_month: str, last_month: str) -> list[tuple[str, dict[str, int]]]:
+    """(Berlin month, counters) of every retailer's zone-month item in [first_month, last_month]: one Query."""
+    items = ZoneMonthRedemptions.query(
+        zone, ZoneMonthRedemptions.month_retailer.between(first_month, f"{last_month}#~"))
+    return [(i.month_retailer.split("#", 1)[0], _attributes(i)) for i in items]

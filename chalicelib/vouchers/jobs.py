@@ -1,0 +1,24 @@
+"""Scheduled voucher bookkeeping, every hour: book the expiry of vouchers whose validity has ended, and close the
+months that are over in the report totals."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from chalice import Blueprint, Rate
+
+bp = Blueprint(__name__)
+
+
+@bp.schedule(Rate(1, unit=Rate.HOURS))
+def voucher_bookkeeping(event: Any) -> dict[str, Any]:
+    """Hourly, so that a validity ending at the town's midnight is booked within the hour (in its month). A month
+    is closed an hour after it ended: no transaction that stamped an entry with it can still be in flight."""
+    from chalicelib.core import clock
+    from chalicelib.vouchers.bookkeeping import close_months
+    from chalicelib.vouchers.expiring import book_expiries
+
+    expiries = book_expiries()
+    month = (clock.now() - timedelta(hours=1)).astimezone(clock.BERLIN).strftime("%Y-%m")
+    return {**expiries, "months_closed": close_months(month)}

@@ -1,0 +1,202 @@
+"""The maintained totals equal a full recomputation from the ledger, after a random mix of everything that moves
+money: purchases with bonus, admin issuing, redemptions, reversals, Stripe refunds, blocks, unblocks, re-issues and
+expiries. Runs on tables of its own, so the recomputation sees exactly this test's ledger."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.cli import totals as recompute
+from chalicelib.core import clock, settings
+from tests.conftest import ADMIN_TOKEN, reset_caches
+from tests.payments.conftest import Shop
+
+
+@pytest.fixture
+def own_tables(aws_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    prefix = f"t13-{uuid.uuid4().hex[:8]}-"
+    monkeypatch.setenv("MARKTPLATZ_TABLE_PREFIX", prefix)
+    reset_caches()
+    from chalicelib.store.tables import create_all
+
+    create_all()
+    yield prefix
+    monkeypatch.undo()
+    reset_caches()
+
+
+def _mix(shop: Shop, rng: random.Random) -> dict[str, int]:
+    api = shop.api
+    code = f"MIX{uuid.uuid4().hex[:4]}".upper()
+    now = clock.now()
+    api.json("POST", "/api/v1/campaigns", {
+        "name": "Mix", "percent": 20, "budget_cents": 6_000, "code": code,
+        "starts_at": clock.iso(now - timedelta(minutes=1)), "ends_at": clock.iso(now + timedelta(days=60))},
+        token=ADMIN_TOKEN, expect=201)
+    zones = ("markt", "markt", "kirchplatz")
+    keys = [api.retailer(zone=zone, name=f"Laden {i}")["api_key"] for i, zone in enumerate(zones)]
+    orders = [shop.paid_order(rng.choice((1000, 2500, 5000)), rng.randint(1, 3), bonus_code=code) for _ in range(4)]
+    vouchers = [v for o in orders for v in shop.status(o)["vouchers"]]
+    short_lived = api.vouchers(1500, 3, expires_at=clock.iso(clock.now() + timedelta(days=40)))
+    vouchers += api.vouchers(rng.choice((2000, 3000)), 4) + short_lived
+    redemptions: list[str] = []
+    done = {"redeemed": 0, "reversed": 0, "refunds": 0, "blocks": 0, "reissues": 0, "expired": 0}
+    for _ in range(60):
+        clock.shift(rng.randint(1, 36) * 3600)  # the mix spreads over several Berlin months and UTC days
+        action = rng.random()
+        voucher = rng.choice(vouchers)
+        if action < 0.55:
+            r = api.redeem(rng.choice(keys), voucher["token"], rng.randint(1, 900))
+            if r.status_code == 201:
+                redemptions.append(r.json_body["redemption_id"])
+                done["redeemed"] += 1
+        elif action < 0.7 and redemptions:
+            rid = redemptions.pop(rng.randrange(len(redemptions)))
+            api.json("POST", f"/api/v1/redemptions/{rid}/reversal", token=ADMIN_TOKEN, expect=201)
+            done["reversed"] += 1
+        elif action < 0.78 and orders:
+            order = orders.pop(rng.randrange(len(orders)))
+            intent_total = shop.intent(order)["amount"]
+            refunded = rng.choice((intent_total, intent_total // 2))
+            assert shop.deliver(shop.charge_event(order, "charge.refunded", amount_refunded=refunded)).status_code \
+                == 200
+            done["refunds"] += 1
+        elif action < 0.92:
+            path = f"/api/v1/vouchers/{voucher['voucher_id']}"
+            state = api.json("GET", path, token=ADMIN_TOKEN, expect=200)
+            if state["status"] == "active":
+                api.json("POST", f"{path}/block", {"reason": "lost"}, ADMIN_TOKEN, expect=200)
+                done["blocks"] += 1
+            elif state["status"] == "blocked" and state["balance_cents"] > 0 and rng.random() < 0.5:
+                new = api.json("POST", f"{path}/reissue", token=ADMIN_TOKEN, expect=201)
+                vouchers.append(new["voucher"])
+                done["reissues"] += 1
+            elif state["status"] == "blocked":
+                api.call("POST", f"{path}/unblock", token=ADMIN_TOKEN)  # refused for refunded or re-issued ones
+        else:
+            done["expired"] += _hourly_job(shop)["booked"]
+    clock.shift(90 * 86400)
+    job = _hourly_job(shop)
+    done["expired"] += job["booked"]
+    done["months_closed"] = len(job["months_closed"])
+    return done
+
+
+def _hourly_job(shop: Shop) -> dict[str, Any]:
+    """The scheduled voucher bookkeeping, invoked as Lambda runs it: expiries, then month closings."""
+    client = shop.api.client
+    event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
+                                            resources=[])
+    return client.lambda_.invoke("voucher_bookkeeping", event).payload
+
+
+def test_totals_equal_the_recomputation_after_a_random_mix(shop: Shop, own_tables: str) -> None:
+    rng = random.Random(1013)
+    done = _mix(shop, rng)
+    assert done["redeemed"] > 10 and done["reversed"] and done["refunds"] and done["blocks"] and done["expired"]
+    assert done["months_closed"] >= 2  # so the check covers closings and the reports read through them
+    result = recompute.check()
+    assert result["differences"] == []
+    assert result["ledger_entries"] > 50 and result["items"] > 20, (done, result)
+
+    # And the check does catch drift: change one counter behind the ledger's back, then rebuild repairs it.
+    month = clock.now().astimezone(clock.BERLIN).strftime("%Y-%m")
+    from chalicelib.vouchers.models import MonthTotal
+
+    some = next(iter(MonthTotal.query("town")))
+    some.update(actions=[MonthTotal.sold_cents.add(7)])
+    [diff] = recompute.check()["differences"]
+    assert (diff["range_key"], diff["counter"], diff["stored"] - diff["ledger"]) == (some.key, "sold_cents", 7)
+    assert recompute.rebuild()["written"] == 1
+    assert recompute.check()["differences"] == []
+
+    # The liability of the last month balances: everything sold is redeemed, refunded, expired or still owed.
+    report = shop.api.json("GET", f"/api/v1/reports/liability?month={month}", token=ADMIN_TOKEN, expect=200)
+    months = sorted({i.key[:7] for i in MonthTotal.query("town")})
+    every = [shop.api.json("GET", f"/api/v1/reports/liability?month={m}", token=ADMIN_TOKEN, expect=200)
+             for m in months]
+    for measure in ("paid_cents", "bonus_cents"):
+        sold = sum(m["sold"][measure] for m in every)
+        gone = sum(m["redeemed"][measure] + m["refunded"][measure] + m["expired"][measure] for m in every)
+        assert sold == gone + report["outstanding"][measure] + report["blocked"][measure]
+    assert settings.get().table_prefix == own_tables
+
+
+def test_rebuild_migrates_a_deployment_whose_ledger_predates_the_totals(api: Any, own_tables: str) -> None:
+    """An older deployment: ledger entries without their split, no totals, retailers not in the shop index."""
+    from chalicelib.vouchers.models import LedgerEntry, MonthTotal, Retailer, Voucher, ZoneDayRedemptions
+
+    shop_key = api.retailer(zone="markt")["api_key"]
+    [voucher] = api.vouchers(6000, 1)
+    assert api.redeem(shop_key, voucher["token"], 601).status_code == 201
+    for model in (MonthTotal, ZoneDayRedemptions):  # as if these tables had just been created
+        for item in model.scan():
+            item.delete()
+    for retailer in Retailer.scan():
+        retailer.update(actions=[Retailer.listed.remove()])
+    for v in Voucher.scan():
+        v.update(actions=[Voucher.expiry_due.remove()])
+    for entry in LedgerEntry.scan():  # entries written before the totals carried no split
+        if entry.paid_cents is not None:
+            LedgerEntry(entry.voucher_id, entry.entry_id, **{k: v for k, v in entry.attribute_values.items()
+                                                              if k not in ("voucher_id", "entry_id", "paid_cents",
+                                                                           "bonus_cents")}).save()
+    assert len(recompute.check()["differences"]) > 3
+    migrated = recompute.rebuild()
+    assert (migrated["retailers_listed"], migrated["vouchers_marked_for_expiry"]) == (1, 1)
+    assert recompute.check()["differences"] == []
+    assert api.json("GET", "/api/v1/shops", expect=200)["shops"]
+    month = clock.now().astimezone(clock.BERLIN).strftime("%Y-%m")
+    settled = api.json("GET", f"/api/v1/settlements?month={month}", token=ADMIN_TOKEN, expect=200)
+    assert settled["totals"]["redeemed_cents"] == 601
+
+
+def test_the_liability_report_is_the_same_before_and_after_the_job_closes_the_months(api: Any,
+                                                                                   own_tables: str) -> None:
+    """Unclosed months are read back to the latest closing; closed ones through their closing: same figures. And
+    an expiry is booked once, in the month it happens, however often the job runs."""
+    from chalicelib.vouchers.bookkeeping import close_months
+    from chalicelib.vouchers.expiring import book_expiries
+
+    key = api.retailer(zone="markt")["api_key"]
+    soon = clock.iso(clock.now() + timedelta(days=20))
+    [short] = api.vouchers(3000, 1, expires_at=soon)
+    [held] = api.vouchers(1500, 1, expires_at=soon)
+    [long] = api.vouchers(5000, 1)
+    assert api.redeem(key, short["token"], 1000).status_code == 201
+    for blocked in (long, held):
+        api.json("POST", f"/api/v1/vouchers/{blocked['voucher_id']}/block", {"reason": "lost"}, ADMIN_TOKEN,
+                 expect=200)
+    first = clock.now().astimezone(clock.BERLIN).strftime("%Y-%m")
+    clock.shift(70 * 86400)
+    assert book_expiries() == {"booked": 2, "skipped": 0} and book_expiries() == {"booked": 0, "skipped": 0}
+    later = clock.now().astimezone(clock.BERLIN).strftime("%Y-%m")
+
+    def reports() -> list[dict[str, Any]]:
+        out = []
+        for month in (first, later):
+            report = api.json("GET", f"/api/v1/reports/liability?month={month}", token=ADMIN_TOKEN, expect=200)
+            out.append({k: v for k, v in report.items() if k != "as_of"})
+        return out
+
+    unclosed = reports()
+    assert close_months(later) and close_months(later) == []
+    assert reports() == unclosed
+    start, end = unclosed
+    assert start["sold"]["total_cents"] == 9500 and start["redeemed"]["total_cents"] == 1000
+    assert start["blocked"] == {"count": 2, "paid_cents": 6500, "bonus_cents": 0, "total_cents": 6500}
+    assert start["outstanding"] == {"count": 1, "paid_cents": 2000, "bonus_cents": 0, "total_cents": 2000}
+    assert end["expired"] == {"count": 2, "paid_cents": 3500, "bonus_cents": 0, "total_cents": 3500}
+    assert end["outstanding"]["total_cents"] == 0 and end["outstanding"]["count"] == 0
+    assert end["blocked"] == {"count": 1, "paid_cents": 5000, "bonus_cents": 0, "total_cents": 5000}
+    assert end["opening"] == {"outstanding": start["outstanding"], "blocked": start["blocked"]}
+    # Unblocking a voucher whose money expired would count it twice: refused.
+    assert api.json("POST", f"/api/v1/vouchers/{held['voucher_id']}/unblock", token=ADMIN_TOKEN,
+                    expect=409)["error"]["code"] == "voucher_expired"
+    assert recompute.check()["differences"] == []

@@ -1,0 +1,126 @@
+"""The one mapping from ledger entries to the maintained totals, and the liability arithmetic on top (pure, no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chalicelib.vouchers import totals
+from chalicelib.vouchers.totals import Terms, entry_deltas, merge
+
+
+class E(NamedTuple):
+    voucher_id: str
+    kind: str
+    amount_cents: int
+    created_at: str
+    retailer_id: str | None = None
+    zone: str | None = None
+    paid_cents: int | None = None
+    bonus_cents: int | None = None
+    from_status: str | None = None
+
+
+def test_a_redemption_touches_only_its_own_shops_items() -> None:
+    entry = E("v1", "redemption", -999, "2029-01-31T22:30:00.000Z", "ret_a", "markt", -832, -167)
+    month, zone_hour, zone_day = entry_deltas(entry)
+    # 22:30 UTC on 31 January is 23:30 in Billerbeck: January's settlement and day, the UTC hour 22.
+    assert month == totals.Delta("month", "town", "2029-01#r#ret_a",
+                                 {"redeemed_n": 1, "redeemed_cents": 999, "redeemed_bonus": 167})
+    assert zone_hour == totals.Delta("zone_day", "markt", "2029-01-31#ret_a", {"n22": 1, "c22": 999})
+    assert zone_day == totals.Delta("zone_month", "markt", "2029-01#ret_a", {"n31": 1, "c31": 999})
+    other_shop = entry_deltas(entry._replace(retailer_id="ret_b"))
+    assert not {(d.table, d.hash_key, d.range_key) for d in other_shop} & {(d.table, d.hash_key, d.range_key)
+                                                                           for d in (month, zone_hour, zone_day)}
+    february = E("v1", "redemption", -100, "2029-01-31T23:30:00.000Z", "ret_a", "markt")
+    assert entry_deltas(february)[0].range_key == "2029-02#r#ret_a"
+
+
+def test_older_entries_without_their_own_split_are_split_by_the_vouchers_terms() -> None:
+    old = E("v1", "reversal", 601, "2029-01-12T11:00:00.000Z", "ret_a", "markt")
+    [month, zone_hour, zone_day] = entry_deltas(old, Terms(initial_cents=6000, bonus_cents=1000))
+    assert month.adds == {"reversed_n": 1, "reversed_cents": 601, "reversed_bonus": 100}  # 100.17 -> 100
+    assert zone_hour.adds == {"n11": -1, "c11": -601} and zone_day.adds == {"n12": -1, "c12": -601}
+
+
+def test_voucher_events_spread_over_shards_and_merge_into_one_action_per_item() -> None:
+    issues = [E(f"v{i}", "issue", 5000, "2029-03-01T10:00:00.000Z", paid_cents=5000, bonus_cents=0)
+              for i in range(200)]
+    deltas = [d for e in issues for d in entry_deltas(e)]
+    merged = merge(deltas)
+    assert len({d.range_key for d in deltas}) == totals.SHARDS  # crc32 spreads 200 ids over every shard
+    assert len(merged) == totals.SHARDS
+    assert sum(d.adds["sold_cents"] for d in merged) == 200 * 5000
+    assert merge([*entry_deltas(issues[0]), *entry_deltas(issues[0]._replace(amount_cents=-5000, paid_cents=-5000,
+                                                                             kind="issue"))])[0].adds["sold_n"] == 2
+
+
+def test_status_changes_carry_the_money_they_hold_and_unknown_kinds_count_nothing() -> None:
+    block = E("v1", "block", 0, "2029-03-02T10:00:00.000Z", paid_cents=3000, bonus_cents=300)
+    assert entry_deltas(block)[0].adds == {"blocked_n": 1, "blocked_cents": 3300, "blocked_bonus": 300}
+    expired = E("v1", "expiry", -3300, "2029-03-02T10:00:00.000Z", paid_cents=-3000, bonus_cents=-300,
+                from_status="blocked")
+    assert set(entry_deltas(expired)[0].adds) == {"expired_blocked_n", "expired_blocked_cents",
+                                                  "expired_blocked_bonus"}
+    assert entry_deltas(E("v1", "reissue_in", 3300, "2029-03-02T10:00:00.000Z", paid_cents=3000,
+                          bonus_cents=300)) == []
+
+
+def _items(entries: list[E]) -> dict[str, dict[str, Any]]:
+    return {d.range_key: d.adds for d in merge(d for e in entries for d in entry_deltas(e))
+            if d.table == totals.MONTH_TABLE}
+
+
+def _report(month: str, items: dict[str, dict[str, Any]], closed_through: str | None = None) -> dict[str, Any]:
+    """As the reader does it: the latest closing before the month (if any), the months after it, the month."""
+    chain = totals.closings({}, min(k[:7] for k in items), closed_through, items.items()) if closed_through else {}
+    opening = totals.add_up([chain.get(closed_through, {}) if closed_through and closed_through < month else {},
+                             *(v for k, v in items.items() if (closed_through or "") < k[:7] < month)])
+    return totals.liability(month, opening, [v for k, v in items.items() if k[:7] == month])
+
+
+def test_liability_moves_money_between_flows_and_stocks() -> None:
+    jan, feb = "2029-01-15T10:00:00.000Z", "2029-02-15T10:00:00.000Z"
+    entries = [
+        E("a", "issue", 4400, jan, paid_cents=4000, bonus_cents=400),
+        E("b", "issue", 4400, jan, paid_cents=4000, bonus_cents=400),
+        E("a", "redemption", -1100, jan, "r1", "markt", -1000, -100),
+        E("a", "block", 0, feb, paid_cents=3000, bonus_cents=300),
+        E("b", "refund", -4400, feb, paid_cents=-4000, bonus_cents=-400),
+        E("a", "reissue_out", -3300, feb, paid_cents=-3000, bonus_cents=-300),
+        E("c", "reissue_in", 3300, feb, paid_cents=3000, bonus_cents=300),
+        E("c", "expiry", -3300, feb.replace("-15", "-20"), paid_cents=-3000, bonus_cents=-300),
+    ]
+    january = _report("2029-01", _items(entries))
+    assert january["sold"] == {"count": 2, "paid_cents": 8000, "bonus_cents": 800, "total_cents": 8800}
+    assert january["redeemed"] == {"count": 1, "paid_cents": 1000, "bonus_cents": 100, "total_cents": 1100}
+    assert january["outstanding"] == {"count": 2, "paid_cents": 7000, "bonus_cents": 700, "total_cents": 7700}
+    february = _report("2029-02", _items(entries))
+    assert _report("2029-02", _items(entries), closed_through="2029-01") == february
+    assert february["opening"]["outstanding"] == january["outstanding"]
+    assert february["sold"]["count"] == 0 and february["refunded"]["total_cents"] == 4400
+    assert february["expired"] == {"count": 1, "paid_cents": 3000, "bonus_cents": 300, "total_cents": 3300}
+    assert february["blocked"] == {"count": 0, "paid_cents": 0, "bonus_cents": 0, "total_cents": 0}
+    assert february["outstanding"] == {"count": 0, "paid_cents": 0, "bonus_cents": 0, "total_cents": 0}
+
+
+@given(st.lists(st.tuples(st.sampled_from(["issue", "redemption", "reversal", "refund", "expiry"]),
+                          st.integers(1, 10_000), st.integers(0, 3), st.integers(1, 12)), max_size=60))
+def test_every_euro_is_somewhere(moves: list[tuple[str, int, int, int]]) -> None:
+    """Whatever happened: sold = redeemed (net) + refunded + expired + outstanding + blocked, paid and bonus alike."""
+    entries = []
+    for kind, amount, bonus_tenths, month in moves:
+        bonus = amount * bonus_tenths // 10
+        sign = 1 if kind in ("issue", "reversal") else -1
+        entries.append(E(f"v{amount}", kind, sign * amount, f"2029-{month:02d}-10T10:00:00.000Z", "r1", "markt",
+                         sign * (amount - bonus), sign * bonus))
+    items = _items(entries)
+    report = _report("2029-12", items)
+    assert _report("2029-12", items, closed_through="2029-07") == report if items else True
+    every_month = [_report(f"2029-{m:02d}", items) for m in range(1, 13)]
+    for measure in ("paid_cents", "bonus_cents"):
+        sold = sum(m["sold"][measure] for m in every_month)
+        gone = sum(m["redeemed"][measure] + m["refunded"][measure] + m["expired"][measure] for m in every_month)
+        assert sold == gone + report["outstanding"][measure] + report["blocked"][measure]
