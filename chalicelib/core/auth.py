@@ -1,10 +1,12 @@
-"""Who is calling: the city's admin token, or an API key of a retailer, sensor or marketing user."""
+"""Who is calling: the city's admin token, an API key of a retailer, sensor or marketing user, or a member of the
+city's staff signed in to the back office with a session cookie (chalicelib/staff/sessions.py)."""
 
 from __future__ import annotations
 
 import hmac
 import threading
 import time
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist
@@ -14,6 +16,8 @@ from chalicelib.core.errors import forbidden, unauthorized
 from chalicelib.core.ids import key_hash
 
 ADMIN, RETAILER, SENSOR, MARKETING = "admin", "retailer", "sensor", "marketing"
+# Staff roles besides admin: finance settles and pays out; support looks up vouchers and orders and fixes them.
+FINANCE, SUPPORT = "finance", "support"
 CACHE_SECONDS = 60.0
 
 
@@ -26,6 +30,8 @@ class Principal(NamedTuple):
 
 
 _cache: dict[str, tuple[float, Principal]] = {}
+# Who this request is, once authenticated: the audit log (chalicelib/staff/audit.py) names them.
+_current: ContextVar[Principal | None] = ContextVar("principal", default=None)
 _cache_lock = threading.Lock()
 
 
@@ -52,7 +58,7 @@ def authenticate(request: Any, *, cached: bool = False) -> Principal:
     transaction re-checks the credential itself (the redemption's ConditionCheck on the retailer)."""
     token = bearer_token(request)
     if not token:
-        raise unauthorized()
+        return _staff(request)
     if hmac.compare_digest(token.encode(), settings.admin_token().encode()):
         return Principal(role=ADMIN, subject_id="admin")
     hashed = key_hash(token)
@@ -70,6 +76,18 @@ def authenticate(request: Any, *, cached: bool = False) -> Principal:
     return principal
 
 
+def _staff(request: Any) -> Principal:
+    """A signed-in staff member; every state-changing request must carry the session's CSRF token."""
+    from chalicelib.staff import sessions
+
+    session = sessions.current(request)
+    if session is None:
+        raise unauthorized()
+    sessions.check_csrf(request, session)
+    account = session.account
+    return Principal(role=account.role, subject_id=account.email, name=account.name)
+
+
 def forget(hashed: str | None = None) -> None:
     with _cache_lock:
         if hashed is None:
@@ -82,4 +100,17 @@ def require(request: Any, *roles: str, cached: bool = False) -> Principal:
     principal = authenticate(request, cached=cached)
     if principal.role not in roles:
         raise forbidden()
+    _current.set(principal)
     return principal
+
+
+def current_principal() -> Principal | None:
+    return _current.get()
+
+
+def clear_current() -> Any:
+    return _current.set(None)
+
+
+def reset_current(token: Any) -> None:
+    _current.reset(token)
