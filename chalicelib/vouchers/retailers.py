@@ -51,8 +51,8 @@ def register_retailer(name: str, address: str, email: str, zone: str, *, contact
                       bank: BankDetails | None = None, retailer_id: str | None = None) -> tuple[Retailer, str]:
     api_key = secret_key("mpk")
     hashed = key_hash(api_key)
-    retailer = Retailer(retailer_id or new_retailer_id(), name=name, address=address, email=email, zone=zone, status=ACTIVE,
-                        key_hash=hashed, created_at=clock.iso(clock.now()), contact=contact,
+    retailer = Retailer(retailer_id or new_retailer_id(), name=name, address=address, email=email, zone=zone,
+                        status=ACTIVE, key_hash=hashed, created_at=clock.iso(clock.now()), contact=contact,
                         iban=bank.iban if bank else None, bic=bank.bic if bank else None,
                         account_holder=bank.holder if bank else None)
     with transaction() as tx:
