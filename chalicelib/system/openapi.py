@@ -44,13 +44,17 @@ def build(app: Chalice, title: str = "Marktplatz API", version: str = "1") -> di
             if params:
                 operation["parameters"] = params
             if path.startswith("/api/") and not _public_api(summary):
-                operation["security"] = [{"bearer": []}]
+                operation["security"] = [{"bearer": []}, {"staffSession": []}]
             item[method.lower()] = operation
         paths[path] = item
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            # Back-office staff: the session cookie from POST /api/v1/staff/session; changes also need the
+            # X-CSRF-Token header it answered.
+            "staffSession": {"type": "apiKey", "in": "cookie", "name": "mp_staff"}}},
         "paths": paths,
     }
 
