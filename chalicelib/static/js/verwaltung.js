@@ -444,7 +444,7 @@
   }
   function stripeState(o) {
     api('GET', '/api/v1/orders/' + o.order_id + '/stripe').then(function (res) {
-      say('o-msg', res.ok ? o.order_id + ': Stripe ' + res.data.status + ', ' + euros(res.data.amount_received) +
+      say('o-msg', res.ok ? o.order_id + ': Stripe ' + res.data.status + ', ' + euros(res.data.amount_received === null || res.data.amount_received === undefined ? res.data.amount : res.data.amount_received) +
           (res.data.amount_refunded ? ' (−' + euros(res.data.amount_refunded) + ')' : '') : errorText(res), !res.ok);
     });
   }
