@@ -27,6 +27,9 @@ def clean_iban(raw: str, field: str = "iban") -> tuple[str, str | None]:
         iban = IBAN(raw)
     except (SchwiftyException, ValueError) as err:
         raise bad_request("invalid_iban", f"This is not a valid IBAN ({err}).", field=field) from None
+    if not iban.in_sepa_zone:
+        raise bad_request("iban_not_sepa", "Payouts are SEPA credit transfers: the IBAN must be in the SEPA zone.",
+                          field=field)
     bic = None
     try:
         bic = str(iban.bic) if iban.bic else None

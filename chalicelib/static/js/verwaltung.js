@@ -82,6 +82,7 @@
       signin_throttled: 'Zu viele Fehlversuche. Bitte warten Sie 15 Minuten.',
       unauthorized: 'Bitte melden Sie sich erneut an.', csrf_failed: 'Sicherheitsprüfung fehlgeschlagen – bitte Seite neu laden.',
       forbidden: 'Dafür fehlt Ihrer Rolle die Berechtigung.', invalid_iban: 'Die IBAN ist ungültig. Bitte prüfen Sie die Eingabe.',
+      iban_not_sepa: 'Auszahlungen sind SEPA-Überweisungen: Die IBAN muss aus dem SEPA-Raum sein.',
       invalid_request: 'Die Eingabe ist unvollständig oder ungültig.', invalid_json: 'Die Eingabe ist ungültig.',
       not_found: 'Nicht gefunden.', month_closed: 'Dieser Monat ist bereits abgeschlossen.',
       month_not_over: 'Dieser Monat ist noch nicht vorbei und kann erst ab dem Ersten des Folgemonats abgeschlossen werden.',
