@@ -39,7 +39,8 @@ def sign_in():
 
 @bp.route("/api/v1/staff/session", methods=["DELETE"])
 def sign_out():
-    """Sign out: the session is deleted and the cookie cleared (needs the CSRF token, like every change)."""
+    """Sign out (public; a no-op without a session): the session is deleted and the cookie cleared; with a session
+    it needs the CSRF token, like every change."""
     request = bp.current_request
     session = sessions.current(request)
     if session is not None:
