@@ -38,14 +38,14 @@ DEMO_GATEWAYNAME = "Billerbeck%20Markt%20Node%3a3ccd575265eb%20"
 def seed_wlan(days: int = 30) -> dict[str, Any]:
     """A level-3 openNDS gateway on the market square (devstack/gateway.py simulates the router), and a month of
     WLAN session counts beside the footfall, so the dashboard's WLAN line has history above the suppression limit."""
+    from chalicelib.wlan.gateway_settings import Limits, NewGateway, OpenNdsSettings
     from chalicelib.wlan.gateways import register_gateway
-    from chalicelib.wlan.models import WlanHourlyCount
+    from chalicelib.wlan.models import OPENNDS, WlanHourlyCount
 
     faskey = os.urandom(16).hex()
-    gateway = register_gateway({
-        "name": "Marktplatz (Demo)", "vendor": "opennds", "zone": "markt", "session_minutes": 120,
-        "upload_kbps": 1000, "download_kbps": 5000, "upload_quota_kb": 0, "download_quota_kb": 0,
-        "opennds": {"security_level": 3, "faskey": faskey, "gatewayname": DEMO_GATEWAYNAME}})
+    gateway = register_gateway(NewGateway(
+        "Marktplatz (Demo)", OPENNDS, "markt", Limits(session_minutes=120, upload_kbps=1000, download_kbps=5000),
+        opennds=OpenNdsSettings(security_level=3, faskey=faskey, gatewayname=DEMO_GATEWAYNAME)))
     now = clock.now().astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     with WlanHourlyCount.batch_write() as batch:
         for h in range(days * 24):

@@ -35,15 +35,9 @@ _hypothesis_settings.load_profile("marktplatz")
 
 
 def reset_caches() -> None:
-    from chalicelib.core import auth, aws, clock, settings
-    from chalicelib.signing import keystore
-    from chalicelib.vouchers.redemption import balance_hints
+    from chalicelib.core import cache, clock
 
-    settings.reset()
-    aws.reset()
-    keystore.reset()
-    auth.forget()
-    balance_hints.clear()
+    cache.reset_all()  # every cache and memo of the app, whichever modules are loaded
     clock.reset()
 
 

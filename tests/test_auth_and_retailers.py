@@ -59,10 +59,8 @@ def test_disabled_retailer_is_refused_at_once_even_with_a_warm_cache(api: Api) -
     from chalicelib.core import auth
     from chalicelib.core.ids import key_hash
 
-    auth._cache[key_hash(shop["api_key"])] = (
-        __import__("time").monotonic(),
-        auth.Principal(role="retailer", subject_id=shop["retailer_id"], key_hash=key_hash(shop["api_key"]),
-                       zone="markt"))
+    auth._principals.put(key_hash(shop["api_key"]), auth.Principal(
+        role="retailer", subject_id=shop["retailer_id"], key_hash=key_hash(shop["api_key"]), zone="markt"))
     r = api.redeem(shop["api_key"], v["token"], 100)
     assert r.status_code == 401
     assert api.json("GET", "/api/v1/redemptions", token=shop["api_key"], expect=401)

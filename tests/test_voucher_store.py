@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.core import auth, clock
-from chalicelib.core.errors import AppError
+from chalicelib.core.errors import DomainError
 from chalicelib.vouchers import issuing, lifecycle, retailers, views
 from chalicelib.vouchers.models import LedgerEntry, Voucher
-from chalicelib.vouchers.redemption import balance_hints, redeem, reverse_redemption
+from chalicelib.vouchers.redemption import Redeemed, Replayed, balance_hints, redeem, reverse_redemption
+from chalicelib.vouchers.rules import Refused
 from devstack.ddb_calls import count_dynamodb_calls
 
 pytestmark = pytest.mark.usefixtures("aws_server")
@@ -38,8 +39,8 @@ def test_redemption_is_one_transaction_without_a_read() -> None:
     [voucher] = issuing.issue_vouchers(5000, 1)
     token = views.token_for(voucher)
     with count_dynamodb_calls() as calls:
-        status, answer = redeem(shop, token, 1200, uuid.uuid4().hex, expected_balance_cents=5000)
-    assert status == 201 and answer["balance_cents"] == 3800
+        result = redeem(shop, token, 1200, uuid.uuid4().hex, expected_balance_cents=5000)
+    assert isinstance(result, Redeemed) and result.balance_cents == 3800
     assert calls == ["TransactWriteItems"]
     # the next redemption in this process knows the balance from the last one: again exactly one call
     with count_dynamodb_calls() as calls:
@@ -61,8 +62,8 @@ def test_stale_hint_costs_one_failed_transaction_and_no_read() -> None:
     shop = _shop()
     [voucher] = issuing.issue_vouchers(5000, 1)
     with count_dynamodb_calls() as calls:
-        status, answer = redeem(shop, views.token_for(voucher), 100, uuid.uuid4().hex, expected_balance_cents=1)
-    assert answer["balance_cents"] == 4900
+        result = redeem(shop, views.token_for(voucher), 100, uuid.uuid4().hex, expected_balance_cents=1)
+    assert isinstance(result, Redeemed) and result.balance_cents == 4900
     assert calls == ["TransactWriteItems", "TransactWriteItems"]
 
 
@@ -70,28 +71,23 @@ def test_refusals_write_nothing() -> None:
     shop = _shop()
     [voucher] = issuing.issue_vouchers(1000, 1)
     token = views.token_for(voucher)
-    with pytest.raises(AppError) as err:
-        redeem(shop, token, 1001, "k-too-much")
-    assert err.value.code == "insufficient_balance" and err.value.details["balance_cents"] == 1000
+    assert redeem(shop, token, 1001, "k-too-much") == Refused("insufficient_balance", 1000)
     lifecycle.block_voucher(voucher.voucher_id, "test")
-    with pytest.raises(AppError) as err:
-        redeem(shop, token, 10, "k-blocked")
-    assert err.value.code == "voucher_blocked"
+    assert redeem(shop, token, 10, "k-blocked") == Refused("voucher_blocked")
     kinds = [e.kind for e in LedgerEntry.query(voucher.voucher_id)]
     assert kinds == ["issue", "block"]
     assert _invariant(voucher.voucher_id) == 1000
     # a refused request leaves no idempotency record: the same key may be used again once the problem is fixed
     lifecycle.unblock_voucher(voucher.voucher_id)
-    assert redeem(shop, token, 10, "k-blocked")[1]["balance_cents"] == 990
+    assert redeem(shop, token, 10, "k-blocked").balance_cents == 990
 
 
 def test_expiry_is_enforced_by_the_condition() -> None:
     shop = _shop()
     [voucher] = issuing.issue_vouchers(1000, 1, expires_at=clock.now() + timedelta(days=1))
     clock.shift(86400 + 5)
-    with pytest.raises(AppError) as err:
-        redeem(shop, views.token_for(voucher), 10, "k-exp", expected_balance_cents=1000)
-    assert err.value.code == "voucher_expired"
+    assert redeem(shop, views.token_for(voucher), 10, "k-exp", expected_balance_cents=1000) == \
+        Refused("voucher_expired")
     assert _invariant(voucher.voucher_id) == 1000
 
 
@@ -102,21 +98,21 @@ def test_idempotent_retry_returns_the_stored_answer() -> None:
     first = redeem(shop, token, 300, "same-key")
     balance_hints.clear()
     again = redeem(shop, token, 300, "same-key")
-    assert first == again
-    with pytest.raises(AppError) as err:
+    assert isinstance(first, Redeemed) and again == Replayed(first)
+    with pytest.raises(DomainError) as err:
         redeem(shop, token, 301, "same-key")
-    assert err.value.code == "idempotency_key_reused" and err.value.status == 422
+    assert err.value.code == "idempotency_key_reused"
     assert _invariant(voucher.voucher_id) == 700
 
 
 def test_reversal_once_and_the_invariant() -> None:
     shop = _shop()
     [voucher] = issuing.issue_vouchers(1000, 1)
-    _, red = redeem(shop, views.token_for(voucher), 400, "k1")
-    status, rev = reverse_redemption(shop, red["redemption_id"])
-    assert status == 201 and rev["balance_cents"] == 1000
-    status, rev2 = reverse_redemption(shop, red["redemption_id"])
-    assert status == 200 and rev2["balance_cents"] == 1000
+    red = redeem(shop, views.token_for(voucher), 400, "k1")
+    rev = reverse_redemption(shop, red.redemption_id)
+    assert rev.new and rev.balance_cents == 1000
+    rev2 = reverse_redemption(shop, red.redemption_id)
+    assert not rev2.new and rev2.balance_cents == 1000 and rev2.reversal_id == rev.reversal_id
     assert _invariant(voucher.voucher_id) == 1000
     kinds = [e.kind for e in LedgerEntry.query(voucher.voucher_id)]
     assert kinds.count("reversal") == 1

@@ -4,14 +4,12 @@ city's staff signed in to the back office with a session cookie (chalicelib/staf
 from __future__ import annotations
 
 import hmac
-import threading
-import time
 from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.core import settings
+from chalicelib.core import cache, settings
 from chalicelib.core.errors import forbidden, unauthorized
 from chalicelib.core.ids import key_hash
 
@@ -29,10 +27,9 @@ class Principal(NamedTuple):
     name: str | None = None
 
 
-_cache: dict[str, tuple[float, Principal]] = {}
+_principals = cache.ttl("principals", seconds=CACHE_SECONDS)
 # Who this request is, once authenticated: the audit log (chalicelib/staff/audit.py) names them.
 _current: ContextVar[Principal | None] = ContextVar("principal", default=None)
-_cache_lock = threading.Lock()
 
 
 def bearer_token(request: Any) -> str | None:
@@ -54,7 +51,7 @@ def _lookup(hashed: str) -> Principal | None:
 
 
 def authenticate(request: Any, *, cached: bool = False) -> Principal:
-    """The caller, or 401. `cached=True` may answer from a one-minute cache: only for paths whose DynamoDB
+    """The caller, or `unauthorized`. `cached=True` may answer from a one-minute cache: only for paths whose DynamoDB
     transaction re-checks the credential itself (the redemption's ConditionCheck on the retailer)."""
     token = bearer_token(request)
     if not token:
@@ -63,16 +60,14 @@ def authenticate(request: Any, *, cached: bool = False) -> Principal:
         return Principal(role=ADMIN, subject_id="admin")
     hashed = key_hash(token)
     if cached:
-        with _cache_lock:
-            hit = _cache.get(hashed)
-        if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
-            return hit[1]
+        hit = _principals.get(hashed)
+        if hit is not None:
+            return hit
     principal = _lookup(hashed)
     if principal is None:
         forget(hashed)
         raise unauthorized()
-    with _cache_lock:
-        _cache[hashed] = (time.monotonic(), principal)
+    _principals.put(hashed, principal)
     return principal
 
 
@@ -89,11 +84,10 @@ def _staff(request: Any) -> Principal:
 
 
 def forget(hashed: str | None = None) -> None:
-    with _cache_lock:
-        if hashed is None:
-            _cache.clear()
-        else:
-            _cache.pop(hashed, None)
+    if hashed is None:
+        _principals.clear()
+    else:
+        _principals.pop(hashed)
 
 
 def require(request: Any, *roles: str, cached: bool = False) -> Principal:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from chalicelib.core import cache as cache_registry
 from chalicelib.core import settings
 
 
@@ -19,5 +20,6 @@ def client(service: str) -> Any:
     return boto3.session.Session().client(service, **kwargs)
 
 
+@cache_registry.on_reset
 def reset() -> None:
     client.cache_clear()

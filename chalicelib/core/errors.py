@@ -1,4 +1,8 @@
-"""One user-safe error type: its code is stable (clients switch on it) and its message can be shown as is."""
+"""One user-safe domain error: its code is stable (clients switch on it) and its message can be shown as is.
+
+Services raise `DomainError(code, message, **details)` and know nothing of HTTP; the edge (`core/http.py`,
+`ERROR_STATUS`) decides each code's status. Add a new code there when you add one here.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,13 @@ from typing import Any
 from chalice import ChaliceUnhandledError
 
 
-class AppError(ChaliceUnhandledError):
+class DomainError(ChaliceUnhandledError):
     """Derives from ChaliceUnhandledError only so that Chalice hands it to our error middleware unchanged."""
 
-    status = 400
-
-    def __init__(self, code: str, message: str, status: int | None = None, **details: Any) -> None:
+    def __init__(self, code: str, message: str, **details: Any) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
-        if status is not None:
-            self.status = status
         self.details = details
 
     def body(self) -> dict[str, Any]:
@@ -26,29 +26,17 @@ class AppError(ChaliceUnhandledError):
         return {"error": error}
 
 
-def bad_request(code: str, message: str, **details: Any) -> AppError:
-    return AppError(code, message, 400, **details)
+def unauthorized(message: str = "Missing or invalid credentials.") -> DomainError:
+    return DomainError("unauthorized", message)
 
 
-def unauthorized(message: str = "Missing or invalid credentials.") -> AppError:
-    return AppError("unauthorized", message, 401)
+def forbidden(message: str = "This credential may not do that.") -> DomainError:
+    return DomainError("forbidden", message)
 
 
-def forbidden(message: str = "This credential may not do that.") -> AppError:
-    return AppError("forbidden", message, 403)
+def not_found(message: str = "Not found.") -> DomainError:
+    return DomainError("not_found", message)
 
 
-def not_found(message: str = "Not found.") -> AppError:
-    return AppError("not_found", message, 404)
-
-
-def conflict(code: str, message: str, **details: Any) -> AppError:
-    return AppError(code, message, 409, **details)
-
-
-def unprocessable(code: str, message: str, **details: Any) -> AppError:
-    return AppError(code, message, 422, **details)
-
-
-def too_many_requests(message: str = "Too many requests; try again in a minute.") -> AppError:
-    return AppError("rate_limited", message, 429)
+def rate_limited(message: str = "Too many requests; try again in a minute.") -> DomainError:
+    return DomainError("rate_limited", message)

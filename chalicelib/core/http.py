@@ -9,7 +9,7 @@ from typing import Any
 
 from chalice import BadRequestError, ChaliceViewError, NotFoundError, Response
 
-from chalicelib.core.errors import AppError, bad_request
+from chalicelib.core.errors import DomainError
 
 log = logging.getLogger("marktplatz")
 
@@ -24,22 +24,55 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
                     headers=merged)
 
 
-def error_response(err: AppError) -> Response:
-    headers = {"Retry-After": "60"} if err.status == 429 else None
-    return json_response(err.body(), err.status, headers)
+# The one place a domain error becomes an HTTP status. Every code a service raises is listed (a test checks).
+ERROR_STATUS: dict[str, int] = {
+    # 400: the request itself is wrong
+    **dict.fromkeys(("bad_request", "invalid_json", "invalid_request", "invalid_amount", "invalid_token",
+                     "invalid_signature", "invalid_event", "invalid_cursor", "invalid_range", "invalid_bonus_code",
+                     "idempotency_key_required", "incomplete_card", "too_many_records", "too_many_rows",
+                     "unknown_format", "invalid_iban", "iban_not_sepa", "weak_password", "wrong_key",
+                     "wrong_password"), 400),
+    **dict.fromkeys(("unauthorized", "invalid_credentials"), 401),
+    **dict.fromkeys(("forbidden", "csrf_failed"), 403),
+    "not_found": 404,
+    # 409: the request is fine but the state of things refuses it now
+    **dict.fromkeys(("busy", "conflict", "insufficient_balance", "key_state", "order_not_paid", "retailer_disabled",
+                     "reversal_window_closed", "voucher_blocked", "voucher_expired", "voucher_not_blocked",
+                     "voucher_replaced", "voucher_spent", "withdrawal_period_over", "zone_exists",
+                     "month_closed", "month_not_over", "month_open", "nothing_to_pay", "sepa_not_configured",
+                     "staff_exists"), 409),
+    **dict.fromkeys(("idempotency_key_reused", "several_locations", "unknown_zone", "missing_iban"), 422),
+    **dict.fromkeys(("rate_limited", "signin_throttled"), 429),
+    # 503: try again later (Stripe retries a webhook answered so)
+    **dict.fromkeys(("order_busy", "delivery_failed", "payment_unavailable"), 503),
+}
+
+
+def status_of(err: DomainError) -> int:
+    return ERROR_STATUS.get(err.code, 400)
+
+
+def error_response(err: DomainError) -> Response:
+    status = status_of(err)
+    headers = {"Retry-After": "60"} if status == 429 else None
+    return json_response(err.body(), status, headers)
+
+
+def _plain_error(code: str, message: str, status: int) -> Response:
+    return json_response({"error": {"code": code, "message": message}}, status)
 
 
 def json_body(request: Any) -> dict[str, Any]:
-    """The request's JSON object, or a clean 400."""
+    """The request's JSON object, or a clean `invalid_json` error."""
     raw = request.raw_body
     if not raw:
-        raise bad_request("invalid_json", "The request body must be a JSON object.")
+        raise DomainError("invalid_json", "The request body must be a JSON object.")
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise bad_request("invalid_json", "The request body is not valid JSON.") from None
+        raise DomainError("invalid_json", "The request body is not valid JSON.") from None
     if not isinstance(body, dict):
-        raise bad_request("invalid_json", "The request body must be a JSON object.")
+        raise DomainError("invalid_json", "The request body must be a JSON object.")
     return body
 
 
@@ -47,14 +80,14 @@ def error_middleware(event: Any, get_response: Callable[[Any], Response]) -> Res
     """Maps domain errors to `{"error": {...}}`, and never lets a stack trace or a bare 500 page out."""
     try:
         response = get_response(event)
-    except AppError as err:
+    except DomainError as err:
         return error_response(err)
     except NotFoundError as err:
-        return error_response(AppError("not_found", str(err) or "Not found.", 404))
+        return _plain_error("not_found", str(err) or "Not found.", 404)
     except BadRequestError as err:
-        return error_response(AppError("bad_request", str(err) or "Bad request.", 400))
+        return _plain_error("bad_request", str(err) or "Bad request.", 400)
     except ChaliceViewError as err:
-        return error_response(AppError("error", str(err), getattr(err, "STATUS_CODE", 500)))
+        return _plain_error("error", str(err), getattr(err, "STATUS_CODE", 500))
     except Exception:
         log.exception("unhandled error")
         return json_response({"error": {"code": "internal", "message": "Internal error; nothing was changed "

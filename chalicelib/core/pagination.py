@@ -6,7 +6,7 @@ import base64
 import json
 from typing import Any
 
-from chalicelib.core.errors import bad_request
+from chalicelib.core.errors import DomainError
 
 
 def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
@@ -21,9 +21,9 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, UnicodeDecodeError):
-        raise bad_request("invalid_cursor", "The cursor is not valid.") from None
+        raise DomainError("invalid_cursor", "The cursor is not valid.") from None
     if not isinstance(data, dict):
-        raise bad_request("invalid_cursor", "The cursor is not valid.")
+        raise DomainError("invalid_cursor", "The cursor is not valid.")
     return data
 
 
@@ -31,5 +31,5 @@ def limit_param(value: str | None, default: int = 50, maximum: int = 200) -> int
     if value is None:
         return default
     if not value.isdigit() or not 1 <= int(value) <= maximum:
-        raise bad_request("invalid_request", f"'limit' must be between 1 and {maximum}.", field="limit")
+        raise DomainError("invalid_request", f"'limit' must be between 1 and {maximum}.", field="limit")
     return int(value)

@@ -8,11 +8,11 @@ from datetime import timedelta
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.core import clock
-from chalicelib.core.errors import too_many_requests
+from chalicelib.core.errors import rate_limited
 
 
 def hit(scope: str, client: str, per_minute: int) -> None:
-    """Count one request of `client` in this minute; 429 beyond `per_minute`. The client is stored only hashed."""
+    """Count one request of `client` in this minute; `rate_limited` beyond `per_minute`. Stored only hashed."""
     from chalicelib.store.models import RateCounter
 
     now = clock.now()
@@ -26,5 +26,5 @@ def hit(scope: str, client: str, per_minute: int) -> None:
         )
     except UpdateError as err:
         if err.cause_response_code == "ConditionalCheckFailedException":
-            raise too_many_requests() from None
+            raise rate_limited() from None
         raise

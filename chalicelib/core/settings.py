@@ -12,6 +12,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from chalicelib.core import cache as cache_registry
+
 LOCAL_ADMIN_TOKEN = "local-admin-token"  # documented default, accepted in local mode only
 
 
@@ -91,6 +93,7 @@ def get() -> Settings:
     )
 
 
+@cache_registry.on_reset
 def reset() -> None:
     get.cache_clear()
     secret.cache_clear()

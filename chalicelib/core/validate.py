@@ -1,4 +1,4 @@
-"""Small, explicit validators that raise a clean 400 naming the field."""
+"""Small, explicit validators that raise a clean `invalid_request` error naming the field."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from chalicelib.core.errors import bad_request
+from chalicelib.core.errors import DomainError
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[A-Za-z]{2,}$")
 
@@ -16,14 +16,14 @@ def integer(body: dict[str, Any], name: str, *, minimum: int | None = None, maxi
     value = body.get(name, default)
     if value is None:
         if required:
-            raise bad_request("invalid_request", f"'{name}' is required.", field=name)
+            raise DomainError("invalid_request", f"'{name}' is required.", field=name)
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise bad_request("invalid_request", f"'{name}' must be a whole number.", field=name)
+        raise DomainError("invalid_request", f"'{name}' must be a whole number.", field=name)
     if minimum is not None and value < minimum:
-        raise bad_request("invalid_request", f"'{name}' must be at least {minimum}.", field=name)
+        raise DomainError("invalid_request", f"'{name}' must be at least {minimum}.", field=name)
     if maximum is not None and value > maximum:
-        raise bad_request("invalid_request", f"'{name}' must be at most {maximum}.", field=name)
+        raise DomainError("invalid_request", f"'{name}' must be at most {maximum}.", field=name)
     return value
 
 
@@ -32,20 +32,20 @@ def text(body: dict[str, Any], name: str, *, required: bool = True, max_length: 
     value = body.get(name, default)
     if value is None or (isinstance(value, str) and not value.strip() and required):
         if required:
-            raise bad_request("invalid_request", f"'{name}' is required.", field=name)
+            raise DomainError("invalid_request", f"'{name}' is required.", field=name)
         return None
     if not isinstance(value, str):
-        raise bad_request("invalid_request", f"'{name}' must be a string.", field=name)
+        raise DomainError("invalid_request", f"'{name}' must be a string.", field=name)
     value = value.strip()
     if len(value) > max_length:
-        raise bad_request("invalid_request", f"'{name}' must be at most {max_length} characters.", field=name)
+        raise DomainError("invalid_request", f"'{name}' must be at most {max_length} characters.", field=name)
     return value
 
 
 def email(body: dict[str, Any], name: str, *, required: bool = True) -> str | None:
     value = text(body, name, required=required, max_length=254)
     if value is not None and not EMAIL_RE.match(value):
-        raise bad_request("invalid_request", f"'{name}' is not a valid e-mail address.", field=name)
+        raise DomainError("invalid_request", f"'{name}' is not a valid e-mail address.", field=name)
     return value
 
 
@@ -60,9 +60,9 @@ def parse_timestamp(value: str, name: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise bad_request("invalid_request", f"'{name}' must be an ISO 8601 timestamp.", field=name) from None
+        raise DomainError("invalid_request", f"'{name}' must be an ISO 8601 timestamp.", field=name) from None
     if parsed.tzinfo is None:
-        raise bad_request("invalid_request", f"'{name}' needs a UTC offset, e.g. 2026-12-31T23:59:59+01:00.",
+        raise DomainError("invalid_request", f"'{name}' needs a UTC offset, e.g. 2026-12-31T23:59:59+01:00.",
                           field=name)
     return parsed
 
@@ -73,5 +73,5 @@ def choice(body: dict[str, Any], name: str, options: tuple[str, ...], *, require
     if value is None and not required:
         return None
     if value not in options:
-        raise bad_request("invalid_request", f"'{name}' must be one of: {', '.join(options)}.", field=name)
+        raise DomainError("invalid_request", f"'{name}' must be one of: {', '.join(options)}.", field=name)
     return value

@@ -1,13 +1,12 @@
-"""Excel-friendly CSV of the stats: semicolon, decimal comma, UTF-8 with BOM, German headers. Pure: no AWS."""
+"""The stats as Excel CSV with German headers (written by core/excel_csv.py). Pure: no AWS."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Any
 
-BOM = "\ufeff"
+from chalicelib.core.excel_csv import decimal, document, euros, whole
+
 WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 FOOTFALL_HEADERS = ["Zone", "Beginn", "Datum", "Uhrzeit", "Wochentag", "Fußgänger insgesamt",
                     "Fußgänger Richtung 1", "Fußgänger Richtung 2", "Erwachsene", "Kinder", "Stunden mit Daten",
@@ -15,30 +14,12 @@ FOOTFALL_HEADERS = ["Zone", "Beginn", "Datum", "Uhrzeit", "Wochentag", "Fußgän
                     "Gutschein-Einlösungen", "Eingelöst (€)"]
 
 
-def decimal(value: float | int | None, places: int = 2) -> str:
-    """German number: decimal comma, no grouping (Excel reads it in a German locale); None is an empty cell."""
-    if value is None:
-        return ""
-    return f"{value:.{places}f}".replace(".", ",")
-
-
-def whole(value: int | None) -> str:
-    return "" if value is None else str(value)
-
-
-def _document(rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerows(rows)
-    return (BOM + buffer.getvalue()).encode("utf-8")
-
-
 def _at(series: dict[str, Any] | None, name: str, i: int) -> Any:
     return series[name][i] if series else None
 
 
-def footfall_csv(stats: dict[str, Any]) -> bytes:
-    rows = [FOOTFALL_HEADERS]
+def footfall_csv(stats: dict[str, Any]) -> str:
+    rows: list[list[str]] = [FOOTFALL_HEADERS]
     for zone in stats["zones"]:
         current = zone["footfall"]
         for i, label in enumerate(stats["buckets"]):
@@ -46,17 +27,17 @@ def footfall_csv(stats: dict[str, Any]) -> bytes:
             rows.append([
                 zone["name"], label, start.strftime("%d.%m.%Y"), start.strftime("%H:%M"), WEEKDAYS[start.weekday()],
                 whole(current["count"][i]), whole(current["ltr_count"][i]), whole(current["rtl_count"][i]),
-                whole(current["adult_count"][i]), whole(current["child_count"][i]), str(current["hours"][i]),
+                whole(current["adult_count"][i]), whole(current["child_count"][i]), whole(current["hours"][i]),
                 whole(_at(zone["week_before"], "count", i)), whole(_at(zone["year_before"], "count", i)),
                 whole(_at(zone["wlan"], "sessions", i)), whole(_at(zone["wlan"], "devices", i)),
-                str(zone["vouchers"]["redemptions"][i]), decimal(zone["vouchers"]["redeemed_cents"][i] / 100),
+                whole(zone["vouchers"]["redemptions"][i]), euros(zone["vouchers"]["redeemed_cents"][i]),
             ])
-    return _document(rows)
+    return document(rows)
 
 
-def heatmap_csv(stats: dict[str, Any]) -> bytes:
-    rows = [["Zone", "Wochentag", *[f"{h} Uhr" for h in range(24)]]]
+def heatmap_csv(stats: dict[str, Any]) -> str:
+    rows: list[list[str]] = [["Zone", "Wochentag", *[f"{h} Uhr" for h in range(24)]]]
     for zone in stats["zones"]:
         for day, values in enumerate(zone["values"]):
             rows.append([zone["name"], WEEKDAYS[day], *[decimal(v, 1) for v in values]])
-    return _document(rows)
+    return document(rows)

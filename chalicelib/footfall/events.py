@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.core import clock
 from chalicelib.core.auth import Principal
-from chalicelib.core.errors import bad_request
+from chalicelib.core.errors import DomainError
 from chalicelib.core.ids import time_ordered_id
 from chalicelib.footfall import zones as zone_service
 from chalicelib.footfall.models import Event
@@ -27,12 +27,12 @@ def record_event(name: str, starts_at: datetime, ends_at: datetime, zones: list[
                  actor: Principal) -> Event:
     for field, value in (("starts_at", starts_at), ("ends_at", ends_at)):
         if not 2000 <= value.year <= 2100:
-            raise bad_request("invalid_request", f"'{field}' must lie between 2000 and 2100.", field=field)
+            raise DomainError("invalid_request", f"'{field}' must lie between 2000 and 2100.", field=field)
     if ends_at <= starts_at:
-        raise bad_request("invalid_request", "'ends_at' must lie after 'starts_at'.", field="ends_at")
+        raise DomainError("invalid_request", "'ends_at' must lie after 'starts_at'.", field="ends_at")
     unique = list(dict.fromkeys(zones))
     if not unique or len(unique) > MAX_ZONES:
-        raise bad_request("invalid_request", f"'zones' must name 1 to {MAX_ZONES} zones.", field="zones")
+        raise DomainError("invalid_request", f"'zones' must name 1 to {MAX_ZONES} zones.", field="zones")
     zone_service.require_zones(unique)
     event_id = time_ordered_id("evt")
     start_iso, end_iso = clock.iso(starts_at), clock.iso(ends_at)
@@ -41,7 +41,7 @@ def record_event(name: str, starts_at: datetime, ends_at: datetime, zones: list[
                    created_at=clock.iso(clock.now())) for zone in unique]
     with transaction() as tx:  # all zones or none
         for item in items:
-            tx.save(item, condition=Event.sort_key.does_not_exist())
+            tx.save(item, name=f"event:{item.zone}", condition=Event.sort_key.does_not_exist())
     return items[0]
 
 

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from chalicelib.core.errors import AppError
+from chalicelib.core.errors import DomainError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.files:
         try:
             summary = import_csv(path.read_bytes(), zone=args.zone, sensor_id=args.sensor)
-        except AppError as err:
+        except DomainError as err:
             summary, status = {"file": str(path), **err.body()}, 1
         else:
             summary = {"file": str(path), **summary}

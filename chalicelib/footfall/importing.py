@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.core import clock
-from chalicelib.core.errors import bad_request, unprocessable
+from chalicelib.core.errors import DomainError
 from chalicelib.footfall import hystreet_csv, zones
 from chalicelib.footfall.ingest import store_readings
 from chalicelib.footfall.models import Sensor
@@ -20,7 +20,7 @@ def _sensor_for(location: hystreet_csv.Location, zone: str | None, sensor_id: st
     if ref in known:
         return known[ref]
     if zone is None:  # import_csv checked that one of the two is named
-        raise bad_request("invalid_request", "Name the 'zone' the file's counts belong to.", field="zone")
+        raise DomainError("invalid_request", "Name the 'zone' the file's counts belong to.", field="zone")
     sensor, _ = zones.register_sensor(location.name[:100], zone, "laser", location.ltr_label, location.rtl_label,
                                       external_ref=ref)  # the ingest key is not needed for imports; rotate to get one
     known[ref] = sensor
@@ -33,21 +33,21 @@ def import_csv(data: bytes, zone: str | None = None, sensor_id: str | None = Non
     that earlier imports created for that location (created now if missing). Re-importing a file changes
     nothing: records replace records."""
     if not zone and not sensor_id:
-        raise bad_request("invalid_request", "Name the 'zone' (or the 'sensor') the file's counts belong to.",
+        raise DomainError("invalid_request", "Name the 'zone' (or the 'sensor') the file's counts belong to.",
                           field="zone")
     try:
         parsed = hystreet_csv.parse(data)
     except hystreet_csv.FormatError as err:
-        raise bad_request("unknown_format", str(err)) from None
+        raise DomainError("unknown_format", str(err)) from None
     except UnicodeDecodeError:
-        raise bad_request("unknown_format", "The file's BOM says UTF-8 but the bytes are not.") from None
+        raise DomainError("unknown_format", "The file's BOM says UTF-8 but the bytes are not.") from None
     rows = sum(len(loc.rows) for loc in parsed.locations.values())
     if max_rows is not None and rows > max_rows:
         # each hour is one write per zone-hour: a year of a location would outlast an API Gateway request
-        raise bad_request("too_many_rows", f"The file holds {rows} hourly rows; at most {max_rows} per request. "
+        raise DomainError("too_many_rows", f"The file holds {rows} hourly rows; at most {max_rows} per request. "
                           "Split it, or use the admin command (python -m chalicelib.footfall.import_command).")
     if sensor_id and len(parsed.locations) > 1:
-        raise unprocessable("several_locations", "The file holds several locations; import it into a zone instead.")
+        raise DomainError("several_locations", "The file holds several locations; import it into a zone instead.")
     if zone:
         zones.require_zones([zone])
     known = {s.external_ref: s for s in zones.list_sensors(zone) if s.external_ref} if zone and not sensor_id else {}

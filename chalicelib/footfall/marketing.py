@@ -31,9 +31,9 @@ def create_marketing_user(name: str, email: str | None = None) -> tuple[Marketin
     now = clock.iso(clock.now())
     user = MarketingUser(random_id("mkt"), name=name, email=email, status=ACTIVE, key_hash=hashed, created_at=now)
     with transaction() as tx:
-        tx.save(user, condition=MarketingUser.user_id.does_not_exist())
+        tx.save(user, name="user", condition=MarketingUser.user_id.does_not_exist())
         tx.save(Credential(hashed, role=auth.MARKETING, subject_id=user.user_id, name=name, created_at=now),
-                condition=Credential.key_hash.does_not_exist())
+                name="credential", condition=Credential.key_hash.does_not_exist())
     return user, token
 
 

@@ -11,7 +11,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.core import auth, clock
 from chalicelib.core.auth import ADMIN, MARKETING, SENSOR
-from chalicelib.core.errors import bad_request
+from chalicelib.core.errors import DomainError
 from chalicelib.core.http import json_body, json_response, query_param
 from chalicelib.core.lazy import lazy
 from chalicelib.core.validate import choice, email, text, timestamp
@@ -37,7 +37,7 @@ def _coordinate(body: dict[str, Any], name: str, limit: float) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not -limit <= value <= limit:
-        raise bad_request("invalid_request", f"'{name}' must be a number between -{limit} and {limit}.", field=name)
+        raise DomainError("invalid_request", f"'{name}' must be a number between -{limit} and {limit}.", field=name)
     return value
 
 
@@ -49,7 +49,7 @@ def create_zone():
     name = text(body, "name", max_length=100)
     zone_id = text(body, "zone_id", required=False, max_length=40)
     if zone_id is not None and not zones.ZONE_ID_RE.match(zone_id):
-        raise bad_request("invalid_request", "'zone_id' must be lower-case letters, digits and '-'.", field="zone_id")
+        raise DomainError("invalid_request", "'zone_id' must be lower-case letters, digits and '-'.", field="zone_id")
     zone = zones.create_zone(name, zone_id, _coordinate(body, "lat", 90), _coordinate(body, "lon", 180))
     return json_response(zones.zone_view(zone), 201)
 
@@ -102,13 +102,13 @@ def _records(request: Any) -> list[Any]:
     try:
         body = json.loads(raw) if raw else None
     except (ValueError, UnicodeDecodeError):
-        raise bad_request("invalid_json", "The request body is not valid JSON.") from None
+        raise DomainError("invalid_json", "The request body is not valid JSON.") from None
     records = body.get("records") if isinstance(body, dict) else body
     if not isinstance(records, list) or not records:
-        raise bad_request("invalid_request", "Send a JSON list of records, or {\"records\": [...]}.",
+        raise DomainError("invalid_request", "Send a JSON list of records, or {\"records\": [...]}.",
                           field="records")
     if len(records) > ingest.MAX_RECORDS:
-        raise bad_request("too_many_records", f"At most {ingest.MAX_RECORDS} records per request.", field="records")
+        raise DomainError("too_many_records", f"At most {ingest.MAX_RECORDS} records per request.", field="records")
     return records
 
 
@@ -133,7 +133,7 @@ def import_footfall():
     if isinstance(data, str):
         data = data.encode("utf-8")
     if not data.strip():
-        raise bad_request("invalid_request", "Send the CSV file as the request body.")
+        raise DomainError("invalid_request", "Send the CSV file as the request body.")
     from chalicelib.footfall import importing  # the CSV parser stays off the cold-start path
 
     answer = importing.import_csv(data, zone=query_param(request, "zone"), sensor_id=query_param(request, "sensor"),
@@ -151,7 +151,7 @@ def record_event():
     ends_at = timestamp(body, "ends_at")
     zone_ids = body.get("zones")
     if not isinstance(zone_ids, list) or not all(isinstance(z, str) and z for z in zone_ids):
-        raise bad_request("invalid_request", "'zones' must be a list of zone ids.", field="zones")
+        raise DomainError("invalid_request", "'zones' must be a list of zone ids.", field="zones")
     event = events.record_event(name, starts_at, ends_at, zone_ids, principal)  # type: ignore[arg-type]
     return json_response(events.event_view(event), 201)
 
@@ -162,9 +162,9 @@ def _range(request: Any, default_days: int = 7) -> tuple[Any, Any]:
         end = timeseries.parse_bound(raw_to, end=True) if raw_to else clock.now()
         start = timeseries.parse_bound(raw_from, end=False) if raw_from else end - timedelta(days=default_days)
     except timeseries.RangeError as err:
-        raise bad_request("invalid_range", str(err)) from None
+        raise DomainError("invalid_range", str(err)) from None
     if end <= start:
-        raise bad_request("invalid_range", "'to' must lie after 'from'.")
+        raise DomainError("invalid_range", "'to' must lie after 'from'.")
     return start, end
 
 
@@ -172,10 +172,10 @@ def _zone_ids(request: Any) -> list[str]:
     raw = query_param(request, "zone") or ""
     ids = [z.strip() for z in raw.split(",") if z.strip()]
     if not ids:
-        raise bad_request("invalid_request", "Name at least one 'zone' (comma-separated for several).",
+        raise DomainError("invalid_request", "Name at least one 'zone' (comma-separated for several).",
                           field="zone")
     if len(ids) > MAX_STATS_ZONES:
-        raise bad_request("invalid_request", f"At most {MAX_STATS_ZONES} zones per query.", field="zone")
+        raise DomainError("invalid_request", f"At most {MAX_STATS_ZONES} zones per query.", field="zone")
     return list(dict.fromkeys(ids))
 
 
@@ -197,16 +197,16 @@ def list_events():
 def _wants_csv(request: Any) -> bool:
     fmt = query_param(request, "format", "json")
     if fmt not in ("json", "csv"):
-        raise bad_request("invalid_request", "'format' must be json or csv.", field="format")
+        raise DomainError("invalid_request", "'format' must be json or csv.", field="format")
     return fmt == "csv"
 
 
 def _csv(render: str, answer: dict[str, Any], name: str) -> Response:
     from chalicelib.footfall import csv_export  # only exports pay for the csv module
 
-    body: bytes = getattr(csv_export, render)(answer)
+    body: str = getattr(csv_export, render)(answer)
     # Sent as text (BOM included), not as a binary type: API Gateway would otherwise demand a matching Accept.
-    return Response(body=body.decode("utf-8"), status_code=200, headers={"Content-Type": "text/csv; charset=utf-8",
+    return Response(body=body, status_code=200, headers={"Content-Type": "text/csv; charset=utf-8",
                                                          "Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -214,7 +214,7 @@ def _stats_call(call: Any, *args: Any) -> dict[str, Any]:
     try:
         return call(*args)
     except timeseries.RangeError as err:
-        raise bad_request("invalid_range", str(err)) from None
+        raise DomainError("invalid_range", str(err)) from None
 
 
 @bp.route("/api/v1/stats/footfall", methods=["GET"])
@@ -224,7 +224,7 @@ def footfall_stats():
     auth.require(request, ADMIN, MARKETING)
     resolution = query_param(request, "resolution", "day")
     if resolution not in timeseries.RESOLUTIONS:
-        raise bad_request("invalid_request", f"'resolution' must be one of: {', '.join(timeseries.RESOLUTIONS)}.",
+        raise DomainError("invalid_request", f"'resolution' must be one of: {', '.join(timeseries.RESOLUTIONS)}.",
                           field="resolution")
     as_csv = _wants_csv(request)
     start, end = _range(request)

@@ -8,7 +8,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.core import auth, clock
-from chalicelib.core.errors import conflict, not_found, unprocessable
+from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.ids import key_hash, random_id, secret_key
 from chalicelib.footfall.models import ACTIVE, Sensor, Zone
 from chalicelib.store.credentials import disable_holder, replace_key
@@ -43,7 +43,7 @@ def create_zone(name: str, zone_id: str | None = None, lat: float | None = None,
         zone.save(condition=Zone.zone_id.does_not_exist())
     except PutError as err:
         if err.cause_response_code == "ConditionalCheckFailedException":
-            raise conflict("zone_exists", f"A zone '{zone.zone_id}' exists already.") from None
+            raise DomainError("zone_exists", f"A zone '{zone.zone_id}' exists already.") from None
         raise
     return zone
 
@@ -69,13 +69,13 @@ def list_zones() -> list[Zone]:
 
 
 def require_zones(zone_ids: list[str]) -> dict[str, Zone]:
-    """The named zones (one BatchGetItem), or 422 naming the unknown ones."""
+    """The named zones (one BatchGetItem), or `unknown_zone` naming the unknown ones."""
     wellformed = [z for z in dict.fromkeys(zone_ids) if ZONE_ID_RE.match(z)]  # never send junk keys to DynamoDB
     found = {z.zone_id: z for z in Zone.batch_get(wellformed)} if wellformed else {}
     unknown = [z for z in zone_ids if z not in found]
     if unknown:
         shown = [z[:40] for z in unknown[:10]]
-        raise unprocessable("unknown_zone", f"Unknown zone(s): {', '.join(shown)}.", zones=shown)
+        raise DomainError("unknown_zone", f"Unknown zone(s): {', '.join(shown)}.", zones=shown)
     return found
 
 
@@ -93,8 +93,8 @@ def register_sensor(name: str, zone: str, kind: str, ltr_label: str | None = Non
     sensor = Sensor(random_id("sen"), name=name, zone=zone, kind=kind, ltr_label=ltr_label, rtl_label=rtl_label,
                     status=ACTIVE, key_hash=hashed, external_ref=external_ref, created_at=clock.iso(clock.now()))
     with transaction() as tx:
-        tx.save(sensor, condition=Sensor.sensor_id.does_not_exist())
-        tx.save(_credential(sensor, hashed), condition=Credential.key_hash.does_not_exist())
+        tx.save(sensor, name="sensor", condition=Sensor.sensor_id.does_not_exist())
+        tx.save(_credential(sensor, hashed), name="credential", condition=Credential.key_hash.does_not_exist())
     return sensor, ingest_key
 
 

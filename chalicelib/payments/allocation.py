@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from chalicelib.vouchers.rules import bonus_share
+
 
 class Holding(NamedTuple):
     voucher_id: str
@@ -12,15 +14,6 @@ class Holding(NamedTuple):
     initial_cents: int
     paid_cents: int
     bonus_cents: int
-
-
-def bonus_share(amount_cents: int, bonus_cents: int, initial_cents: int) -> int:
-    """The city's part of `amount_cents` moved on a voucher: proportional to the voucher's bonus in its initial
-    value, rounded half up to whole cents (every euro on a voucher is part buyer's, part city's money)."""
-    if initial_cents <= 0 or bonus_cents <= 0:
-        return 0
-    sign = -1 if amount_cents < 0 else 1
-    return sign * ((2 * abs(amount_cents) * bonus_cents + initial_cents) // (2 * initial_cents))
 
 
 def paid_value(h: Holding) -> int:

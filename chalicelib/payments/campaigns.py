@@ -9,7 +9,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.core import clock
-from chalicelib.core.errors import bad_request, not_found
+from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.ids import random_id
 from chalicelib.payments.models import Campaign
 
@@ -22,7 +22,7 @@ def bonus_per_voucher(amount_cents: int, percent: int) -> int:
 def create_campaign(*, name: str, percent: int, budget_cents: int, starts_at: datetime, ends_at: datetime,
                     code: str | None = None) -> Campaign:
     if ends_at <= starts_at:
-        raise bad_request("invalid_request", "'ends_at' must be after 'starts_at'.", field="ends_at")
+        raise DomainError("invalid_request", "'ends_at' must be after 'starts_at'.", field="ends_at")
     campaign = Campaign(random_id("cmp"), name=name, percent=percent, code=code.upper() if code else None,
                         budget_cents=budget_cents, remaining_cents=budget_cents, starts_at=clock.iso(starts_at),
                         ends_at=clock.iso(ends_at), created_at=clock.iso(clock.now()))

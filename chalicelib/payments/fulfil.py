@@ -15,14 +15,14 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.core import clock, metrics
-from chalicelib.core.errors import AppError
+from chalicelib.core.errors import DomainError
 from chalicelib.payments import config, delivery
 from chalicelib.payments.models import FAILED, PAID, PARTIALLY_REFUNDED, PENDING, Campaign, Order
 from chalicelib.payments.orders import get_order, voucher_ids_for, vouchers_of
-from chalicelib.store.transactions import transaction
+from chalicelib.store.transactions import TransactionBusy, TransactionCancelled, transaction
 from chalicelib.vouchers.issuing import VoucherSpec, add_to_transaction, build_vouchers
 from chalicelib.vouchers.models import Voucher
 
@@ -42,12 +42,6 @@ def _check_payment(order: Order, intent: dict[str, Any]) -> None:
         raise PaymentMismatch(f"payment intent {intent.get('id')} does not pay order {order.order_id}")
 
 
-def _reason_code(reasons: list[Any] | None, index: int) -> str | None:
-    if not reasons or index >= len(reasons) or reasons[index] is None:
-        return None
-    return reasons[index].code
-
-
 def _issue(order: Order, payment_intent_id: str, with_bonus: bool) -> tuple[str, list[Voucher]]:
     """One transaction. Returns ("issued" | "taken" | "no_budget" | "conflict", vouchers)."""
     bonus = int(order.bonus_cents or 0) if with_bonus and order.campaign_id else 0
@@ -62,23 +56,21 @@ def _issue(order: Order, payment_intent_id: str, with_bonus: bool) -> tuple[str,
             add_to_transaction(tx, pairs)
             if bonus:
                 total_bonus = bonus * quantity
-                tx.update(Campaign(order.campaign_id), actions=[Campaign.remaining_cents.add(-total_bonus)],
+                tx.update(Campaign(order.campaign_id), name="campaign",
+                          actions=[Campaign.remaining_cents.add(-total_bonus)],
                           condition=Campaign.remaining_cents >= total_bonus)
-            tx.update(Order(order.order_id), actions=[
+            tx.update(Order(order.order_id), name="order", actions=[
                 Order.status.set(PAID), Order.paid_at.set(now), Order.payment_intent_id.set(payment_intent_id),
                 Order.voucher_ids.set(ids), Order.bonus_granted.set(bool(bonus)),
                 Order.delivery_claimed_at.set(now),  # the issuer delivers; others wait for its claim to go stale
             ], condition=Order.status.is_in(PENDING, FAILED))
-    except TransactWriteError as err:
-        reasons = err.cancellation_reasons
-        order_code = _reason_code(reasons, len(pairs) * 2 + (1 if bonus else 0))
-        if order_code == "ConditionalCheckFailed":
+    except TransactionBusy:
+        return "conflict", []
+    except TransactionCancelled as err:
+        if "order" in err.failed:
             return "taken", []
-        if bonus and _reason_code(reasons, len(pairs) * 2) == "ConditionalCheckFailed":
+        if "campaign" in err.failed:
             return "no_budget", []
-        if reasons and any(r is not None and r.code == "TransactionConflict" for r in reasons) or \
-                err.cause_response_code in ("TransactionConflictException", "ThrottlingException"):
-            return "conflict", []
         raise
     return "issued", [voucher for voucher, _ in pairs]
 
@@ -106,7 +98,7 @@ def fulfil_order(order_id: str, intent: dict[str, Any]) -> Order:
             continue
         order = get_order(order_id)
     else:
-        raise AppError("busy", "The order is being processed; please retry.", 503)
+        raise DomainError("order_busy", "The order is being processed; please retry.")
     if vouchers is not None:
         _deliver(order, vouchers)
     elif (order.status in (PAID, PARTIALLY_REFUNDED) and order.voucher_ids and not order.delivered_at
@@ -145,7 +137,7 @@ def _deliver(order: Order, vouchers: list[Voucher]) -> None:
                                          condition=Order.delivered_at.does_not_exist())
         except UpdateError:
             pass
-        raise AppError("delivery_failed", "The vouchers are issued but the e-mail could not be sent yet.", 503) \
+        raise DomainError("delivery_failed", "The vouchers are issued but the e-mail could not be sent yet.") \
             from None
     Order(order.order_id).update(actions=[Order.delivered_at.set(clock.iso_ms(clock.now()))])
 

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.core import clock
-from chalicelib.core.errors import AppError, bad_request, not_found
+from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.ids import random_id, secret_key
 from chalicelib.payments import campaigns, config, stripe_gateway
 from chalicelib.payments.models import Order
@@ -40,16 +40,16 @@ def place_order(*, amount_cents: int, quantity: int, email: str, bonus_code: str
                 lang: str = "de") -> PlacedOrder:
     low, high = config.amount_limits()
     if not low <= amount_cents <= high:
-        raise bad_request("invalid_amount", f"Vouchers can be bought from {low / 100:.2f} to {high / 100:.2f} EUR.",
+        raise DomainError("invalid_amount", f"Vouchers can be bought from {low / 100:.2f} to {high / 100:.2f} EUR.",
                           field="amount_cents", min_cents=low, max_cents=high)
     if not 1 <= quantity <= config.MAX_QUANTITY:
-        raise bad_request("invalid_request", f"'quantity' must be between 1 and {config.MAX_QUANTITY}.",
+        raise DomainError("invalid_request", f"'quantity' must be between 1 and {config.MAX_QUANTITY}.",
                           field="quantity")
     now = clock.now()
     campaign = campaigns.current_campaign(bonus_code, now)
     if bonus_code and (campaign is None or campaign.code != bonus_code.strip().upper()):
         if not campaigns.code_is_known(bonus_code):
-            raise bad_request("invalid_bonus_code", "This bonus code is not known.", field="bonus_code")
+            raise DomainError("invalid_bonus_code", "This bonus code is not known.", field="bonus_code")
     bonus = campaigns.bonus_per_voucher(amount_cents, int(campaign.percent)) if campaign else 0
     order_id = random_id("ord", 12)
     order_secret = secret_key("os")
@@ -60,8 +60,7 @@ def place_order(*, amount_cents: int, quantity: int, email: str, bonus_code: str
         intent = stripe_gateway.create_payment_intent(order_id=order_id, total_cents=total, email=email,
                                                       quantity=quantity)
     except stripe_gateway.StripeUnavailable:
-        raise AppError("payment_unavailable", "Payment is not available right now; please try again.",
-                       503) from None
+        raise DomainError("payment_unavailable", "Payment is not available right now; please try again.") from None
     order = Order(order_id, secret_hash=secret_hash(order_secret), email=email, lang=lang,
                   amount_cents=amount_cents, quantity=quantity, total_cents=total,
                   campaign_id=campaign.campaign_id if campaign and bonus else None,
@@ -79,7 +78,7 @@ def get_order(order_id: str) -> Order:
 
 
 def order_for_holder(order_id: str, order_secret: str | None) -> Order:
-    """The order if the secret matches; unknown order and wrong secret answer the same 404."""
+    """The order if the secret matches; unknown order and wrong secret answer the same `not_found`."""
     if not order_secret or len(order_id) > 64 or len(order_secret) > 100:
         raise not_found("No such order.")
     try:

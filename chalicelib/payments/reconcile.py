@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.core import clock
-from chalicelib.core.errors import AppError
+from chalicelib.core.errors import DomainError
 from chalicelib.payments import config, fulfil, refunds, stripe_gateway
 
 log = logging.getLogger("marktplatz.payments")
@@ -27,7 +27,7 @@ def reconcile() -> dict[str, Any]:
         try:
             before = fulfil.get_order(order_id).status
             after = fulfil.fulfil_order(order_id, intent).status
-        except AppError as err:
+        except DomainError as err:
             if err.code == "not_found":  # e.g. another deployment's intent on the same Stripe account
                 report["unknown_orders"] += 1
                 continue

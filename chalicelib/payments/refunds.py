@@ -6,21 +6,19 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
-
-from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.core import clock
-from chalicelib.core.errors import AppError, conflict
+from chalicelib.core.errors import DomainError
 from chalicelib.core.ids import time_ordered_id
 from chalicelib.payments import config, stripe_gateway
-from chalicelib.payments.allocation import Holding, bonus_share, vouchers_to_refund
+from chalicelib.payments.allocation import Holding, vouchers_to_refund
 from chalicelib.payments.fulfil import fulfil_order
 from chalicelib.payments.models import FAILED, PAID, PARTIALLY_REFUNDED, PENDING, REFUNDED, Campaign, Order
 from chalicelib.payments.orders import get_order, vouchers_of
-from chalicelib.store.transactions import transaction
+from chalicelib.store.transactions import TransactionBusy, TransactionCancelled, UnitOfWork, transaction
 from chalicelib.vouchers.models import ACTIVE, BLOCKED, LedgerEntry, Voucher
 from chalicelib.vouchers.redemption import balance_hints
+from chalicelib.vouchers.rules import bonus_share
 
 log = logging.getLogger("marktplatz.payments")
 MAX_ATTEMPTS = 6
@@ -44,24 +42,24 @@ def order_for_payment_intent(payment_intent_id: str) -> Order | None:
     return None
 
 
-def _take_back(tx: Any, voucher: Voucher, actor: str, note: str) -> int:
+def _take_back(tx: UnitOfWork, voucher: Voucher, actor: str, note: str) -> int:
     """Zero the voucher and block it, with a `refund` ledger entry; returns the bonus that returns to the city."""
     balance = int(voucher.balance_cents)
     bonus = bonus_share(balance, int(voucher.bonus_cents or 0), int(voucher.initial_cents))
     entry = LedgerEntry(voucher.voucher_id, time_ordered_id(), kind="refund", amount_cents=-balance,
                         created_at=clock.iso_ms(clock.now()), actor=actor, note=note,
                         paid_cents=-(balance - bonus), bonus_cents=-bonus)
-    tx.save(entry, condition=LedgerEntry.entry_id.does_not_exist())
-    tx.update(Voucher(voucher.voucher_id),
+    tx.save(entry, name=f"refund:{voucher.voucher_id}", condition=LedgerEntry.entry_id.does_not_exist())
+    tx.update(Voucher(voucher.voucher_id), name=f"voucher:{voucher.voucher_id}",
               actions=[Voucher.balance_cents.set(0), Voucher.status.set(BLOCKED), Voucher.block_reason.set(note)],
               condition=(Voucher.balance_cents == balance) & (Voucher.status == ACTIVE))
     return bonus
 
 
-def _credit_campaign(tx: Any, order: Order, bonus_back: int) -> None:
+def _credit_campaign(tx: UnitOfWork, order: Order, bonus_back: int) -> None:
     # Bonus money never spent goes back into the campaign's budget for other buyers.
     if bonus_back and order.campaign_id and order.bonus_granted:
-        tx.update(Campaign(order.campaign_id), actions=[Campaign.remaining_cents.add(bonus_back)],
+        tx.update(Campaign(order.campaign_id), name="campaign", actions=[Campaign.remaining_cents.add(bonus_back)],
                   condition=Campaign.campaign_id.exists())
 
 
@@ -84,15 +82,15 @@ def apply_refund(payment_intent_id: str, refunded_total_cents: int) -> Order | N
                 bonus_back = sum(_take_back(tx, vouchers[h.voucher_id], "stripe", "refund") for h in chosen)
                 _credit_campaign(tx, order, bonus_back)
                 refunded = Order.refunded_cents.does_not_exist() | (Order.refunded_cents == already)
-                tx.update(Order(order.order_id), actions=[Order.refunded_cents.set(refunded_total_cents),
-                                                          Order.status.set(status)], condition=refunded)
-        except TransactWriteError:
+                tx.update(Order(order.order_id), name="order", actions=[
+                    Order.refunded_cents.set(refunded_total_cents), Order.status.set(status)], condition=refunded)
+        except (TransactionCancelled, TransactionBusy):
             order = get_order(order.order_id)  # a voucher was spent or the order moved meanwhile: look again
             continue
         for h in chosen:
             balance_hints.put(h.voucher_id, 0)
         return get_order(order.order_id)
-    raise AppError("busy", "The order is changing right now; please retry.", 503)
+    raise DomainError("order_busy", "The order is changing right now; please retry.")
 
 
 def apply_dispute(payment_intent_id: str) -> Order | None:
@@ -108,20 +106,22 @@ def apply_dispute(payment_intent_id: str) -> Order | None:
                 for v in live:
                     entry = LedgerEntry(v.voucher_id, time_ordered_id(), kind="block", amount_cents=0,
                                         created_at=clock.iso_ms(clock.now()), actor="stripe", note="dispute")
-                    tx.save(entry, condition=LedgerEntry.entry_id.does_not_exist())
-                    tx.update(Voucher(v.voucher_id), actions=[Voucher.status.set(BLOCKED),
-                                                              Voucher.block_reason.set("dispute")],
+                    tx.save(entry, name=f"block:{v.voucher_id}", condition=LedgerEntry.entry_id.does_not_exist())
+                    tx.update(Voucher(v.voucher_id), name=f"voucher:{v.voucher_id}",
+                              actions=[Voucher.status.set(BLOCKED), Voucher.block_reason.set("dispute")],
                               condition=Voucher.status == ACTIVE)
-                tx.update(Order(order.order_id), actions=[Order.disputed.set(True)],
+                tx.update(Order(order.order_id), name="order", actions=[Order.disputed.set(True)],
                           condition=Order.disputed.does_not_exist())
-        except TransactWriteError as err:
-            reasons = err.cancellation_reasons or []
-            if reasons and reasons[-1] is not None and reasons[-1].code == "ConditionalCheckFailed":
+        except TransactionCancelled as err:
+            if "order" in err.failed:
                 return get_order(order.order_id)  # this dispute was handled already
+            order = get_order(order.order_id)  # a voucher changed meanwhile: look again
+            continue
+        except TransactionBusy:
             order = get_order(order.order_id)
             continue
         return get_order(order.order_id)
-    raise AppError("busy", "The order is changing right now; please retry.", 503)
+    raise DomainError("order_busy", "The order is changing right now; please retry.")
 
 
 def withdraw_order(order: Order, actor: str) -> Order:
@@ -130,16 +130,16 @@ def withdraw_order(order: Order, actor: str) -> Order:
     if order.withdrawn_at:
         return _refund_withdrawal(order)
     if order.status != PAID:
-        raise conflict("order_not_paid", "Only a paid order can be withdrawn.", order_status=order.status)
+        raise DomainError("order_not_paid", "Only a paid order can be withdrawn.", order_status=order.status)
     paid_at = clock.parse_iso(order.paid_at or order.created_at)
     if clock.now() - paid_at > timedelta(days=config.WITHDRAWAL_DAYS):
-        raise conflict("withdrawal_period_over", "The 14-day withdrawal period for this order is over.")
+        raise DomainError("withdrawal_period_over", "The 14-day withdrawal period for this order is over.")
     vouchers = vouchers_of(order)
     for v in vouchers:
         if int(v.balance_cents) != int(v.initial_cents):
-            raise conflict("voucher_spent", "A voucher of this order has been spent; it can no longer be withdrawn.")
+            raise DomainError("voucher_spent", "A voucher of this order has been spent; it can no longer be withdrawn.")
         if v.status != ACTIVE:
-            raise conflict("voucher_blocked", "A voucher of this order is blocked; please contact the city.")
+            raise DomainError("voucher_blocked", "A voucher of this order is blocked; please contact the city.")
     now = clock.iso_ms(clock.now())
     try:
         with transaction() as tx:
@@ -147,15 +147,15 @@ def withdraw_order(order: Order, actor: str) -> Order:
             for v in vouchers:
                 bonus_back += _take_back(tx, v, actor, "withdrawal")
             _credit_campaign(tx, order, bonus_back)
-            tx.update(Order(order.order_id), actions=[
+            tx.update(Order(order.order_id), name="order", actions=[
                 Order.status.set(REFUNDED), Order.refunded_cents.set(int(order.total_cents)),
                 Order.withdrawn_at.set(now), Order.refund_due.set("due"),
             ], condition=(Order.status == PAID) & Order.withdrawn_at.does_not_exist())
-    except TransactWriteError:
+    except (TransactionCancelled, TransactionBusy):
         fresh = get_order(order.order_id)
         if fresh.withdrawn_at:
             return _refund_withdrawal(fresh)
-        raise conflict("voucher_spent", "A voucher of this order was just spent; it can no longer be withdrawn.") \
+        raise DomainError("voucher_spent", "A voucher of this order was just spent; it can no longer be withdrawn.") \
             from None
     for v in vouchers:
         balance_hints.put(v.voucher_id, 0)

@@ -6,7 +6,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.core import auth
 from chalicelib.core.auth import ADMIN, FINANCE, RETAILER, SUPPORT
-from chalicelib.core.errors import bad_request
+from chalicelib.core.errors import DomainError
 from chalicelib.core.http import client_address, json_body, json_response, query_param
 from chalicelib.core.lazy import lazy
 from chalicelib.core.ratelimit import hit
@@ -117,7 +117,7 @@ def current_campaign():
     """The bonus a purchase gets right now (public; `?code=` for a coded campaign), while its budget lasts."""
     code = query_param(bp.current_request, "code")
     if code is not None and len(code) > 40:
-        raise bad_request("invalid_request", "'code' is too long.", field="code")
+        raise DomainError("invalid_request", "'code' is too long.", field="code")
     campaign = campaigns.current_campaign(code)
     body = {"campaign": campaigns.campaign_public(campaign) if campaign else None}
     return json_response(body, headers={"Cache-Control": "no-store"})
@@ -132,7 +132,7 @@ def _month() -> str:
 def _wants_csv() -> bool:
     fmt = query_param(bp.current_request, "format") or "json"
     if fmt not in ("json", "csv"):
-        raise bad_request("invalid_request", "'format' must be json or csv.", field="format")
+        raise DomainError("invalid_request", "'format' must be json or csv.", field="format")
     return fmt == "csv"
 
 

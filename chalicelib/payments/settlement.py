@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.core import clock
-from chalicelib.core.errors import bad_request
+from chalicelib.core.errors import DomainError
 from chalicelib.payments import config
-from chalicelib.payments.allocation import bonus_share
 from chalicelib.payments.statement import RetailerStatement, add_entry, finish
 from chalicelib.vouchers.models import ACTIVE, LedgerEntry, Retailer, Voucher
 from chalicelib.vouchers.retailers import get_retailer, list_retailers
+from chalicelib.vouchers.rules import bonus_share
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -22,7 +22,7 @@ def month_bounds(month: str) -> tuple[str, str]:
     """[start, end) of a Berlin calendar month as ISO-ms UTC strings, comparable with ledger `created_at`."""
     match = MONTH_RE.match(month or "")
     if not match:
-        raise bad_request("invalid_request", "'month' must be YYYY-MM.", field="month")
+        raise DomainError("invalid_request", "'month' must be YYYY-MM.", field="month")
     year, mon = int(match.group(1)), int(match.group(2))
     start = datetime(year, mon, 1, tzinfo=clock.BERLIN)
     end = datetime(year + (mon == 12), 1 if mon == 12 else mon + 1, 1, tzinfo=clock.BERLIN)

@@ -9,7 +9,7 @@ from chalice import Blueprint
 
 from chalicelib.core import auth
 from chalicelib.core.auth import ADMIN, FINANCE, SUPPORT
-from chalicelib.core.errors import AppError, bad_request, not_found
+from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.http import json_response, query_param
 from chalicelib.core.lazy import lazy
 
@@ -60,10 +60,10 @@ def find_orders():
         found = [orders.get_order(order_id)]
     elif address:
         if len(address) > 254:
-            raise bad_request("invalid_request", "'email' is too long.", field="email")
+            raise DomainError("invalid_request", "'email' is too long.", field="email")
         found = _orders_by_email(address)
     else:
-        raise bad_request("invalid_request", "Name 'email' or 'order_id'.", field="email")
+        raise DomainError("invalid_request", "Name 'email' or 'order_id'.", field="email")
     return json_response({"orders": [_staff_order_view(o) for o in found]}, headers=NO_STORE)
 
 
@@ -77,7 +77,7 @@ def stripe_state(order_id: str):
     try:
         intent = stripe_gateway.retrieve_payment_intent(order.payment_intent_id)
     except stripe_gateway.StripeUnavailable:
-        raise AppError("payment_unavailable", "Stripe cannot be reached right now.", 503) from None
+        raise DomainError("payment_unavailable", "Stripe cannot be reached right now.") from None
     charge = intent.get("latest_charge")
     charge = charge if isinstance(charge, dict) else {}
     return json_response({"payment_intent_id": intent.get("id"), "status": intent.get("status"),
@@ -93,7 +93,7 @@ def resend_vouchers(order_id: str):
     order = orders.get_order(order_id)
     vouchers = orders.vouchers_of(order)
     if not vouchers:
-        raise AppError("order_not_paid", "This order has no vouchers yet.", 409, order_status=order.status)
+        raise DomainError("order_not_paid", "This order has no vouchers yet.", order_status=order.status)
     with audit.recorded(principal, "order.resend", "order", order_id) as rec:
         message_id = delivery.send_vouchers(order, vouchers)
         rec.detail(message_id=message_id)
@@ -119,12 +119,12 @@ def find_vouchers():
         for order in _orders_by_email(address):
             ids += list(order.voucher_ids or [])
     else:
-        raise bad_request("invalid_request", "Name 'code', 'voucher_id' or 'email'.", field="code")
+        raise DomainError("invalid_request", "Name 'code', 'voucher_id' or 'email'.", field="code")
     found = []
     for vid in ids[:100]:
         try:
             voucher = lifecycle.get_voucher(vid)
-        except AppError:
+        except DomainError:
             continue
         view = views.voucher_admin(voucher)
         found.append(view)

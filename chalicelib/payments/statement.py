@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.payments.allocation import bonus_share
+from chalicelib.core import excel_csv
+from chalicelib.core.excel_csv import euros, whole
+from chalicelib.vouchers.rules import bonus_share
 
 
 @dataclass
@@ -78,33 +80,17 @@ def finish(statement: RetailerStatement, fee_basis_points: int) -> RetailerState
     return statement
 
 
-def decimal_comma(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    cents = abs(cents)
-    return f"{sign}{cents // 100},{cents % 100:02d}"
-
-
 CSV_HEADER = ["Monat", "Händler-ID", "Händler", "Lage", "Anzahl Einlösungen", "Einlösungen (EUR)",
               "Anzahl Stornos", "Stornos (EUR)", "Umsatz (EUR)", "Gebühr (EUR)", "Auszahlung (EUR)",
               "davon Bonusgeld der Stadt (EUR)"]
 
 
-def _cell(value: str) -> str:
-    """Text cells: quoted when needed, and never read by Excel as a formula."""
-    if value[:1] in ("=", "+", "-", "@"):
-        value = "'" + value
-    if any(ch in value for ch in ';"\n\r'):
-        value = value.replace('"', '""')
-        return f'"{value}"'
-    return value
-
-
 def to_csv(month: str, statements: list[dict[str, Any]]) -> str:
-    """Excel in Germany opens this as is: UTF-8 with BOM, semicolons, decimal comma, CRLF line ends."""
-    rows = [CSV_HEADER]
+    """Excel in Germany opens this as is (core/excel_csv.py)."""
+    rows: list[list[str]] = [CSV_HEADER]
     for s in statements:
-        rows.append([month, _cell(s["retailer_id"]), _cell(s["name"]), _cell(s["zone"]), str(s["redemptions"]),
-                     decimal_comma(s["redeemed_cents"]), str(s["reversals"]), decimal_comma(s["reversed_cents"]),
-                     decimal_comma(s["turnover_cents"]), decimal_comma(s["fee_cents"]),
-                     decimal_comma(s["payout_cents"]), decimal_comma(s["bonus_cents"])])
-    return "\ufeff" + "".join(";".join(row) + "\r\n" for row in rows)
+        rows.append([month, s["retailer_id"], s["name"], s["zone"], whole(s["redemptions"]),
+                     euros(s["redeemed_cents"]), whole(s["reversals"]), euros(s["reversed_cents"]),
+                     euros(s["turnover_cents"]), euros(s["fee_cents"]), euros(s["payout_cents"]),
+                     euros(s["bonus_cents"])])
+    return excel_csv.document(rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from chalicelib.core.errors import bad_request
+from chalicelib.core.errors import DomainError
 from chalicelib.payments import fulfil, refunds, stripe_gateway
 
 log = logging.getLogger("marktplatz.payments")
@@ -16,13 +16,13 @@ def handle_stripe_event(payload: bytes, signature_header: str | None) -> dict[st
     try:
         event = stripe_gateway.verify_event(payload, signature_header)
     except stripe_gateway.BadSignature:
-        raise bad_request("invalid_signature", "The Stripe-Signature header does not match this payload.") from None
+        raise DomainError("invalid_signature", "The Stripe-Signature header does not match this payload.") from None
     try:
         return dispatch(event)
     except (AttributeError, TypeError, ValueError, KeyError):
         # Signed by Stripe yet not shaped like an event: refuse it cleanly, nothing was changed.
         log.exception("malformed Stripe event %s", event.get("id"))
-        raise bad_request("invalid_event", "This event could not be read.") from None
+        raise DomainError("invalid_event", "This event could not be read.") from None
 
 
 def _payment_intent_id(obj: dict[str, Any]) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from chalicelib.core import settings
-from chalicelib.core.errors import AppError, bad_request
+from chalicelib.core.errors import DomainError
 
 # A valid test IBAN (Commerzbank's documented example) so that `make run` can produce a SEPA file out of the box.
 LOCAL_DEBTOR = ("Stadt Billerbeck", "DE89370400440532013000", "COBADEFFXXX")
@@ -26,9 +26,9 @@ def clean_iban(raw: str, field: str = "iban") -> tuple[str, str | None]:
     try:
         iban = IBAN(raw)
     except (SchwiftyException, ValueError) as err:
-        raise bad_request("invalid_iban", f"This is not a valid IBAN ({err}).", field=field) from None
+        raise DomainError("invalid_iban", f"This is not a valid IBAN ({err}).", field=field) from None
     if not iban.in_sepa_zone:
-        raise bad_request("iban_not_sepa", "Payouts are SEPA credit transfers: the IBAN must be in the SEPA zone.",
+        raise DomainError("iban_not_sepa", "Payouts are SEPA credit transfers: the IBAN must be in the SEPA zone.",
                           field=field)
     bic = None
     try:
@@ -46,8 +46,7 @@ def debtor_account() -> BankAccount:
     if not iban and s.is_local:
         name, iban, bic = LOCAL_DEBTOR[0].replace("Billerbeck", s.town_name), LOCAL_DEBTOR[1], LOCAL_DEBTOR[2]
     if not iban or not name:
-        raise AppError("sepa_not_configured", "The city's paying account (MARKTPLATZ_SEPA_DEBTOR_NAME, "
-                                              "MARKTPLATZ_SEPA_DEBTOR_IBAN, MARKTPLATZ_SEPA_DEBTOR_BIC) is not set.",
-                       409)
+        raise DomainError("sepa_not_configured", "The city's paying account (MARKTPLATZ_SEPA_DEBTOR_NAME, "
+                                              "MARKTPLATZ_SEPA_DEBTOR_IBAN, MARKTPLATZ_SEPA_DEBTOR_BIC) is not set.")
     compact, known_bic = clean_iban(iban, "debtor_iban")
     return BankAccount(name, compact, bic or known_bic)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.core import clock
-from chalicelib.core.errors import AppError, conflict, not_found
+from chalicelib.core.errors import DomainError, not_found
 from chalicelib.payments import settlement
 from chalicelib.settlement.models import ClosedMonth
-from chalicelib.store.transactions import transaction
+from chalicelib.store.transactions import TransactionCancelled, transaction
 from chalicelib.vouchers.models import Retailer
 
 FIRST_MONTH = "2020-01"
@@ -68,13 +68,13 @@ def month_settlement(month: str) -> dict[str, Any]:
 def close_month(month: str, actor: str) -> dict[str, Any]:
     check_month(month)
     if closed(month) is not None:
-        raise conflict("month_closed", f"{month} is already closed.")
+        raise DomainError("month_closed", f"{month} is already closed.")
     if month >= settlement.current_month():
-        raise conflict("month_not_over", f"{month} is not over yet; it can be closed from the first of next month.")
+        raise DomainError("month_not_over", f"{month} is not over yet; it can be closed from the first of next month.")
     result = _with_accounts(settlement.settle_month(month))
     if result["missing_iban"]:
         names = ", ".join(r["name"] for r in result["missing_iban"])
-        raise AppError("missing_iban", f"These retailers are owed money but have no IBAN: {names}.", 422,
+        raise DomainError("missing_iban", f"These retailers are owed money but have no IBAN: {names}.",
                        retailers=result["missing_iban"])
     payees = [r for r in result["retailers"] if r["payout_cents"] > 0]
     now = clock.iso(clock.now())
@@ -83,9 +83,9 @@ def close_month(month: str, actor: str) -> dict[str, Any]:
                          settlement=json.dumps(result, ensure_ascii=False, separators=(",", ":")))
     try:
         with transaction() as tx:
-            tx.save(record, condition=ClosedMonth.month.does_not_exist())
-    except TransactWriteError:
-        raise conflict("month_closed", f"{month} is already closed.") from None
+            tx.save(record, name="closed_month", condition=ClosedMonth.month.does_not_exist())
+    except TransactionCancelled:
+        raise DomainError("month_closed", f"{month} is already closed.") from None
     result.update(status="closed", closed_at=now, closed_by=actor)
     return result
 
@@ -94,5 +94,5 @@ def closed_settlement(month: str) -> dict[str, Any]:
     """The frozen settlement of a closed month, or 409 while it is open (pay out only what cannot change)."""
     result = month_settlement(month)
     if result["status"] != "closed":
-        raise conflict("month_open", f"Close {month} before paying it out.")
+        raise DomainError("month_open", f"Close {month} before paying it out.")
     return result

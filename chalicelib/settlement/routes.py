@@ -6,7 +6,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.core import auth
 from chalicelib.core.auth import ADMIN, FINANCE
-from chalicelib.core.errors import bad_request
+from chalicelib.core.errors import DomainError
 from chalicelib.core.http import json_response, query_param
 from chalicelib.core.lazy import lazy
 
@@ -28,7 +28,7 @@ def month_settlement(month: str):
     result = closing.month_settlement(month)
     fmt = query_param(bp.current_request, "format") or "json"
     if fmt not in ("json", "csv"):
-        raise bad_request("invalid_request", "'format' must be json or csv.", field="format")
+        raise DomainError("invalid_request", "'format' must be json or csv.", field="format")
     if fmt == "csv":
         return Response(body=statement.to_csv(month, result["retailers"]), status_code=200, headers={
             "Content-Type": "text/csv; charset=utf-8",

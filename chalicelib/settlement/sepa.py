@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.core import clock, settings
-from chalicelib.core.errors import AppError
+from chalicelib.core.errors import DomainError
 from chalicelib.settlement.accounts import debtor_account
 
 SCHEMA = "pain.001.001.09"
@@ -31,10 +31,10 @@ def credit_transfer(result: dict[str, Any]) -> bytes:
     month = result["month"]
     payees = [r for r in result["retailers"] if r["payout_cents"] > 0]
     if not payees:
-        raise AppError("nothing_to_pay", f"No retailer is owed money for {month}.", 409)
+        raise DomainError("nothing_to_pay", f"No retailer is owed money for {month}.")
     missing = [r["name"] for r in payees if not r.get("iban")]
     if missing:
-        raise AppError("missing_iban", f"These retailers have no IBAN: {', '.join(missing)}.", 422)
+        raise DomainError("missing_iban", f"These retailers have no IBAN: {', '.join(missing)}.")
     debtor = debtor_account()
     config: dict[str, Any] = {"name": debtor.holder, "IBAN": debtor.iban, "batch": True, "currency": "EUR"}
     if debtor.bic:

@@ -5,19 +5,18 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from chalicelib.core import clock, settings
+from chalicelib.core import cache, clock, settings
 from chalicelib.signing.keyring import ACTIVE, PUBLISHED, RETIRED, VERIFY_ONLY, KeyRing, SigningKey
 
 SECRET_NAME = "voucher-keys"
 CACHE_SECONDS = 300  # a rotation reaches every warm Lambda within five minutes
 
-_lock = threading.Lock()
-_cached: tuple[float, KeyRing] | None = None
+_lock = threading.Lock()  # one loader at a time
+_keyring = cache.ttl("keyring", seconds=CACHE_SECONDS, maxsize=1)
 
 
 def _local_path() -> Path:
@@ -65,17 +64,18 @@ def _save_local(ring: KeyRing) -> None:
 
 
 def keyring() -> KeyRing:
-    global _cached
-    with _lock:
-        if _cached is None or time.monotonic() - _cached[0] > CACHE_SECONDS:
-            _cached = (time.monotonic(), _load())
-        return _cached[1]
+    ring = _keyring.get("ring")
+    if ring is None:
+        with _lock:
+            ring = _keyring.get("ring")
+            if ring is None:
+                ring = _load()
+                _keyring.put("ring", ring)
+    return ring
 
 
 def reset() -> None:
-    global _cached
-    with _lock:
-        _cached = None
+    _keyring.clear()
 
 
 def save(ring: KeyRing) -> None:

@@ -8,7 +8,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.core import auth
 from chalicelib.core.auth import ADMIN
-from chalicelib.core.errors import conflict, not_found
+from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.http import json_response
 from chalicelib.signing import keystore
 
@@ -46,7 +46,7 @@ def _change_state(kid: str, step: Callable[[int], None]) -> Response:
     try:
         step(number)
     except ValueError as err:
-        raise conflict("key_state", str(err)) from None
+        raise DomainError("key_state", str(err)) from None
     return json_response(_state(number))
 
 

@@ -152,10 +152,8 @@ CSV_HEADER = ["Zeitpunkt (UTC)", "Mitarbeiter/in", "Name", "Rolle", "Aktion", "O
 
 
 def to_csv(entries: list[AuditEntry]) -> str:
-    from chalicelib.payments.statement import _cell
+    from chalicelib.core import excel_csv
 
-    rows = [CSV_HEADER]
-    for e in entries:
-        rows.append([_cell(e.at), _cell(e.actor), _cell(e.actor_name or ""), _cell(e.role), _cell(e.action),
-                     _cell(e.object_type), _cell(e.object_id), _cell(e.details or "")])
-    return "\ufeff" + "".join(";".join(row) + "\r\n" for row in rows)
+    rows = [CSV_HEADER] + [[e.at, e.actor, e.actor_name or "", e.role, e.action, e.object_type, e.object_id,
+                            e.details or ""] for e in entries]
+    return excel_csv.document(rows)

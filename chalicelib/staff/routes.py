@@ -6,7 +6,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.core import auth
 from chalicelib.core.auth import ADMIN
-from chalicelib.core.errors import bad_request, unauthorized
+from chalicelib.core.errors import DomainError, unauthorized
 from chalicelib.core.http import client_address, json_body, json_response, query_param
 from chalicelib.core.lazy import lazy
 from chalicelib.core.validate import choice, email, text
@@ -64,7 +64,7 @@ def change_password():
     request = bp.current_request
     principal = auth.require(request, *auth_roles())
     if principal.subject_id == "admin" and not principal.name:
-        raise bad_request("invalid_request", "The admin token has no password.")
+        raise DomainError("invalid_request", "The admin token has no password.")
     body = json_body(request)
     account = accounts.get_staff(principal.subject_id)
     with audit.recorded(principal, "staff.password", "staff", account.email):
@@ -125,9 +125,9 @@ def _audit_query():  # type: ignore[no-untyped-def]
     last = query_param(request, "to") or current
     for value, name in ((first, "from"), (last, "to")):
         if not settlement.MONTH_RE.match(value):
-            raise bad_request("invalid_request", f"'{name}' must be YYYY-MM.", field=name)
+            raise DomainError("invalid_request", f"'{name}' must be YYYY-MM.", field=name)
     if first > last:
-        raise bad_request("invalid_request", "'from' must not be after 'to'.", field="from")
+        raise DomainError("invalid_request", "'from' must not be after 'to'.", field="from")
     return audit.Query(months=audit.months_between(first, last), actor=query_param(request, "actor"),
                        action=query_param(request, "action"), object_type=query_param(request, "object_type"),
                        object_id=query_param(request, "object_id"), text=query_param(request, "q"))
@@ -141,7 +141,7 @@ def audit_log():
     query = _audit_query()
     fmt = query_param(bp.current_request, "format") or "json"
     if fmt not in ("json", "csv"):
-        raise bad_request("invalid_request", "'format' must be json or csv.", field="format")
+        raise DomainError("invalid_request", "'format' must be json or csv.", field="format")
     entries = audit.search(query)
     if fmt == "csv":
         return Response(body=audit.to_csv(entries), status_code=200, headers={

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.core import clock, settings
-from chalicelib.core.errors import AppError
+from chalicelib.core.errors import DomainError
 from chalicelib.staff.models import ACTIVE, StaffAccount, StaffSession
 
 COOKIE = "mp_staff"
@@ -103,7 +103,7 @@ def check_csrf(request: Any, session: Session, form_token: str | None = None) ->
         return
     sent = request.headers.get(CSRF_HEADER) or form_token or ""
     if not hmac.compare_digest(sent.encode(), session.record.csrf_token.encode()):
-        raise AppError("csrf_failed", "Missing or wrong X-CSRF-Token header; reload the page.", 403)
+        raise DomainError("csrf_failed", "Missing or wrong X-CSRF-Token header; reload the page.")
 
 
 def end(request: Any) -> None:

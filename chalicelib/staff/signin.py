@@ -8,7 +8,7 @@ from datetime import timedelta
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.core import clock
-from chalicelib.core.errors import AppError
+from chalicelib.core.errors import DomainError
 from chalicelib.staff import passwords, sessions
 from chalicelib.staff.models import ACTIVE, SigninFailures, StaffAccount, StaffSession
 
@@ -46,7 +46,7 @@ def sign_in(email: str, password: str, client: str) -> tuple[str, StaffSession, 
     email = email.lower()
     buckets = _buckets(email, client)
     if _throttled(buckets):
-        raise AppError("signin_throttled", f"Too many failed sign-ins; wait {WINDOW_MINUTES} minutes.", 429)
+        raise DomainError("signin_throttled", f"Too many failed sign-ins; wait {WINDOW_MINUTES} minutes.")
     try:
         account: StaffAccount | None = StaffAccount.get(email, consistent_read=True)
     except DoesNotExist:
@@ -54,6 +54,6 @@ def sign_in(email: str, password: str, client: str) -> tuple[str, StaffSession, 
     ok = passwords.verify_password(password, account.password_hash if account else passwords.DUMMY_HASH)
     if not ok or account is None or account.status != ACTIVE:
         _count_failure(buckets)
-        raise AppError("invalid_credentials", "E-mail address or password is wrong.", 401)
+        raise DomainError("invalid_credentials", "E-mail address or password is wrong.")
     value, record = sessions.start(account)
     return value, record, account

@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-
 from chalicelib.core import auth
-from chalicelib.core.errors import conflict
+from chalicelib.core.errors import DomainError
 from chalicelib.core.ids import key_hash, secret_key
 from chalicelib.store.models import Credential
-from chalicelib.store.transactions import transaction
+from chalicelib.store.transactions import TransactionCancelled, transaction
 
 ACTIVE, DISABLED = "active", "disabled"
 
@@ -26,10 +24,11 @@ def disable_holder(holder: Any) -> None:
     model = type(holder)
     try:
         with transaction() as tx:
-            tx.update(holder, actions=[model.status.set(DISABLED)], condition=model.key_hash == holder.key_hash)
-            tx.delete(Credential(holder.key_hash))
-    except TransactWriteError:
-        raise conflict("conflict", "It changed meanwhile; please retry.") from None
+            tx.update(holder, name="holder", actions=[model.status.set(DISABLED)],
+                      condition=model.key_hash == holder.key_hash)
+            tx.delete(Credential(holder.key_hash), name="credential")
+    except TransactionCancelled:
+        raise DomainError("conflict", "It changed meanwhile; please retry.") from None
     auth.forget(holder.key_hash)
     holder.status = DISABLED
 
@@ -41,12 +40,12 @@ def replace_key(holder: Any, prefix: str, credential_for: Callable[[str], Creden
     hashed, old_hash = key_hash(new_key), holder.key_hash
     try:
         with transaction() as tx:
-            tx.update(holder, actions=[model.key_hash.set(hashed), model.status.set(ACTIVE)],
+            tx.update(holder, name="holder", actions=[model.key_hash.set(hashed), model.status.set(ACTIVE)],
                       condition=model.key_hash == old_hash)
-            tx.delete(Credential(old_hash))
-            tx.save(credential_for(hashed), condition=Credential.key_hash.does_not_exist())
-    except TransactWriteError:
-        raise conflict("conflict", "It changed meanwhile; please retry.") from None
+            tx.delete(Credential(old_hash), name="old_credential")
+            tx.save(credential_for(hashed), name="new_credential", condition=Credential.key_hash.does_not_exist())
+    except TransactionCancelled:
+        raise DomainError("conflict", "It changed meanwhile; please retry.") from None
     auth.forget(old_hash)
     holder.key_hash, holder.status = hashed, ACTIVE
     return new_key

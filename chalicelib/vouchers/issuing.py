@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
-from typing import NamedTuple
-
-from pynamodb.transactions import TransactWrite
+from typing import TYPE_CHECKING, NamedTuple
 
 from chalicelib.core import clock
-from chalicelib.core.errors import bad_request
+from chalicelib.core.errors import DomainError
 from chalicelib.core.ids import time_ordered_id
 from chalicelib.signing import keystore
 from chalicelib.signing.token import voucher_id_from_bytes
 from chalicelib.vouchers.expiry import default_expiry
 from chalicelib.vouchers.models import ACTIVE, LedgerEntry, Voucher
 from chalicelib.vouchers.views import epoch
+
+if TYPE_CHECKING:
+    from chalicelib.store.transactions import UnitOfWork
 
 MAX_QUANTITY = 500
 MAX_AMOUNT_CENTS = 1_000_000  # 10,000 €: a sanity bound for admin issuing; shop limits live in settings
@@ -37,7 +38,7 @@ def build_vouchers(specs: list[VoucherSpec], *, campaign: str | None = None, ord
     issued = clock.now()
     expiry = expires_at or default_expiry(issued)
     if expiry <= issued:
-        raise bad_request("invalid_request", "'expires_at' must be in the future.", field="expires_at")
+        raise DomainError("invalid_request", "'expires_at' must be in the future.", field="expires_at")
     kid = keystore.keyring().signing_key.kid
     pairs = []
     for spec in specs:
@@ -53,11 +54,12 @@ def build_vouchers(specs: list[VoucherSpec], *, campaign: str | None = None, ord
     return pairs
 
 
-def add_to_transaction(tx: TransactWrite, pairs: list[tuple[Voucher, LedgerEntry]]) -> None:
-    """Paid orders issue inside the order's own transaction (one round trip, exactly once)."""
+def add_to_transaction(tx: UnitOfWork, pairs: list[tuple[Voucher, LedgerEntry]]) -> None:
+    """Paid orders issue inside the order's own transaction (one round trip, exactly once). Actions are named
+    `voucher:<id>` and `issue:<id>`."""
     for voucher, entry in pairs:
-        tx.save(voucher, condition=Voucher.voucher_id.does_not_exist())
-        tx.save(entry, condition=LedgerEntry.entry_id.does_not_exist())
+        tx.save(voucher, name=f"voucher:{voucher.voucher_id}", condition=Voucher.voucher_id.does_not_exist())
+        tx.save(entry, name=f"issue:{voucher.voucher_id}", condition=LedgerEntry.entry_id.does_not_exist())
 
 
 def issue_vouchers(amount_cents: int, quantity: int, *, campaign: str | None = None,

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.core import clock
-from chalicelib.core.errors import conflict, not_found
+from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.ids import time_ordered_id
-from chalicelib.store.transactions import transaction
+from chalicelib.store.transactions import TransactionCancelled, transaction
 from chalicelib.vouchers import views
 from chalicelib.vouchers.issuing import VoucherSpec, add_to_transaction, build_vouchers
 from chalicelib.vouchers.models import ACTIVE, BLOCKED, LedgerEntry, Voucher
 from chalicelib.vouchers.redemption import balance_hints
+from chalicelib.vouchers.rules import bonus_share
 
 
 def get_voucher(voucher_id: str) -> Voucher:
@@ -44,25 +45,33 @@ def block_voucher(voucher_id: str, reason: str | None = None, actor: str = "admi
     get_voucher(voucher_id)
     try:
         with transaction() as tx:
-            tx.save(_status_entry(voucher_id, "block", actor, reason), condition=LedgerEntry.entry_id.does_not_exist())
-            tx.update(Voucher(voucher_id), actions=[Voucher.status.set(BLOCKED), Voucher.block_reason.set(reason)],
+            tx.save(_status_entry(voucher_id, "block", actor, reason), name="entry",
+                    condition=LedgerEntry.entry_id.does_not_exist())
+            tx.update(Voucher(voucher_id), name="voucher",
+                      actions=[Voucher.status.set(BLOCKED), Voucher.block_reason.set(reason)],
                       condition=Voucher.status == ACTIVE)
-    except TransactWriteError:
-        raise conflict("voucher_blocked", "This voucher is already blocked.") from None
+    except TransactionCancelled as err:
+        if "voucher" not in err.failed:
+            raise
+        raise DomainError("voucher_blocked", "This voucher is already blocked.") from None
     return get_voucher(voucher_id)
 
 
 def unblock_voucher(voucher_id: str, actor: str = "admin") -> Voucher:
     voucher = get_voucher(voucher_id)
     if voucher.replaced_by:
-        raise conflict("voucher_replaced", "This voucher's balance was re-issued; it stays blocked.")
+        raise DomainError("voucher_replaced", "This voucher's balance was re-issued; it stays blocked.")
     try:
         with transaction() as tx:
-            tx.save(_status_entry(voucher_id, "unblock", actor, None), condition=LedgerEntry.entry_id.does_not_exist())
-            tx.update(Voucher(voucher_id), actions=[Voucher.status.set(ACTIVE), Voucher.block_reason.remove()],
+            tx.save(_status_entry(voucher_id, "unblock", actor, None), name="entry",
+                    condition=LedgerEntry.entry_id.does_not_exist())
+            tx.update(Voucher(voucher_id), name="voucher",
+                      actions=[Voucher.status.set(ACTIVE), Voucher.block_reason.remove()],
                       condition=(Voucher.status == BLOCKED) & Voucher.replaced_by.does_not_exist())
-    except TransactWriteError:
-        raise conflict("voucher_not_blocked", "This voucher is not blocked.") from None
+    except TransactionCancelled as err:
+        if "voucher" not in err.failed:
+            raise
+        raise DomainError("voucher_not_blocked", "This voucher is not blocked.") from None
     return get_voucher(voucher_id)
 
 
@@ -73,15 +82,15 @@ def reissue_voucher(voucher_id: str, actor: str = "admin") -> Voucher:
     """
     old = get_voucher(voucher_id)
     if old.status != BLOCKED:
-        raise conflict("voucher_not_blocked", "Block the voucher before re-issuing it.")
+        raise DomainError("voucher_not_blocked", "Block the voucher before re-issuing it.")
     if old.replaced_by:
-        raise conflict("voucher_replaced", "This voucher was already re-issued.", replaced_by=old.replaced_by)
+        raise DomainError("voucher_replaced", "This voucher was already re-issued.", replaced_by=old.replaced_by)
     remaining = int(old.balance_cents)
     if remaining <= 0:
-        raise conflict("insufficient_balance", "Nothing left to re-issue.", balance_cents=remaining)
+        raise DomainError("insufficient_balance", "Nothing left to re-issue.", balance_cents=remaining)
     # Keep the paid/bonus split proportional, so settlement still knows whose money is spent.
-    bonus_share = round(remaining * int(old.bonus_cents or 0) / max(int(old.initial_cents), 1))
-    [(new, issue_entry)] = build_vouchers([VoucherSpec(paid_cents=remaining - bonus_share, bonus_cents=bonus_share)],
+    bonus = bonus_share(remaining, int(old.bonus_cents or 0), int(old.initial_cents))
+    [(new, issue_entry)] = build_vouchers([VoucherSpec(paid_cents=remaining - bonus, bonus_cents=bonus)],
                                           campaign=old.campaign, order_id=old.order_id, actor=actor,
                                           note=f"re-issue of {voucher_id}")
     new.expires_at = old.expires_at
@@ -92,12 +101,14 @@ def reissue_voucher(voucher_id: str, actor: str = "admin") -> Voucher:
     try:
         with transaction() as tx:
             add_to_transaction(tx, [(new, issue_entry)])
-            tx.save(out, condition=LedgerEntry.entry_id.does_not_exist())
-            tx.update(Voucher(voucher_id),
+            tx.save(out, name="reissue_out", condition=LedgerEntry.entry_id.does_not_exist())
+            tx.update(Voucher(voucher_id), name="old_voucher",
                       actions=[Voucher.balance_cents.set(0), Voucher.replaced_by.set(new.voucher_id)],
                       condition=(Voucher.status == BLOCKED) & (Voucher.balance_cents == remaining)
                       & Voucher.replaced_by.does_not_exist())
-    except TransactWriteError:
-        raise conflict("conflict", "The voucher changed meanwhile; please retry.") from None
+    except TransactionCancelled as err:
+        if "old_voucher" not in err.failed:
+            raise
+        raise DomainError("conflict", "The voucher changed meanwhile; please retry.") from None
     balance_hints.put(voucher_id, 0)
     return new

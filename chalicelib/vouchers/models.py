@@ -6,8 +6,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.store.base import BaseModel, table_meta
-
-ACTIVE, BLOCKED = "active", "blocked"
+from chalicelib.vouchers.rules import ACTIVE, BLOCKED  # noqa: F401 (the states, named where the model is)
 
 
 class Voucher(BaseModel):

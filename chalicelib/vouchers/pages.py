@@ -7,7 +7,7 @@ from html import escape
 from chalice import Blueprint, Response
 
 from chalicelib.core import settings
-from chalicelib.core.errors import AppError
+from chalicelib.core.errors import DomainError
 from chalicelib.vouchers import lifecycle, views
 from chalicelib.vouchers.qr import qr_png, qr_svg
 from chalicelib.vouchers.redemption import verify_token
@@ -28,7 +28,7 @@ def _not_found(lang: str) -> Response:
 def _voucher_for(token: str):  # type: ignore[no-untyped-def]
     try:
         return lifecycle.get_voucher(verify_token(token))
-    except AppError:
+    except DomainError:
         return None
 
 

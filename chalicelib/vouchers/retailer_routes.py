@@ -9,7 +9,7 @@ from chalice import Blueprint
 
 from chalicelib.core import auth, settings
 from chalicelib.core.auth import ADMIN, FINANCE, RETAILER, SUPPORT
-from chalicelib.core.errors import bad_request
+from chalicelib.core.errors import DomainError
 from chalicelib.core.http import json_body, json_response
 from chalicelib.core.lazy import lazy
 from chalicelib.core.validate import email, text
@@ -28,9 +28,9 @@ def _bank(body: dict[str, Any]) -> retailers.BankDetails | None:
     if not iban and not holder:
         return None
     if not iban:
-        raise bad_request("invalid_request", "'iban' is required with 'account_holder'.", field="iban")
+        raise DomainError("invalid_request", "'iban' is required with 'account_holder'.", field="iban")
     if not holder:
-        raise bad_request("invalid_request", "'account_holder' is required with 'iban'.", field="account_holder")
+        raise DomainError("invalid_request", "'account_holder' is required with 'iban'.", field="account_holder")
     compact, bic = bank_accounts.clean_iban(iban)
     return retailers.BankDetails(holder, compact, bic)
 
@@ -142,7 +142,7 @@ def onboarding_sheet(retailer_id: str):
     api_key = text(json_body(bp.current_request), "api_key", max_length=200)
     retailer = retailers.get_retailer(retailer_id)
     if not retailers.key_belongs_to(retailer, api_key):
-        raise bad_request("wrong_key", "This is not the current key of this retailer.", field="api_key")
+        raise DomainError("wrong_key", "This is not the current key of this retailer.", field="api_key")
     url = till_url(api_key)
     png = base64.b64encode(qr_png(url, box_size=6)).decode()
     return json_response({**retailers.retailer_public(retailer), "till_url": url,

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hmac
 from typing import Any, NamedTuple
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.core import auth, clock
-from chalicelib.core.errors import bad_request, conflict, not_found
+from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.ids import key_hash, random_id, secret_key
 from chalicelib.store.credentials import disable_holder, replace_key
 from chalicelib.store.models import Credential
-from chalicelib.store.transactions import transaction
+from chalicelib.store.transactions import TransactionCancelled, transaction
 from chalicelib.vouchers.models import ACTIVE, Retailer
 
 
@@ -56,8 +56,8 @@ def register_retailer(name: str, address: str, email: str, zone: str, *, contact
                         iban=bank.iban if bank else None, bic=bank.bic if bank else None,
                         account_holder=bank.holder if bank else None)
     with transaction() as tx:
-        tx.save(retailer, condition=Retailer.retailer_id.does_not_exist())
-        tx.save(_credential(retailer, hashed), condition=Credential.key_hash.does_not_exist())
+        tx.save(retailer, name="retailer", condition=Retailer.retailer_id.does_not_exist())
+        tx.save(_credential(retailer, hashed), name="credential", condition=Credential.key_hash.does_not_exist())
     return retailer, api_key
 
 
@@ -78,16 +78,17 @@ def update_retailer(retailer_id: str, changes: dict[str, str | None], bank: Bank
         actions += [Retailer.iban.set(bank.iban), Retailer.account_holder.set(bank.holder),
                     Retailer.bic.set(bank.bic) if bank.bic else Retailer.bic.remove()]
     if not actions:
-        raise bad_request("invalid_request", "Nothing to change.")
+        raise DomainError("invalid_request", "Nothing to change.")
     try:
         with transaction() as tx:
-            tx.update(retailer, actions=actions, condition=Retailer.key_hash == retailer.key_hash)
+            tx.update(retailer, actions=actions, name="retailer", condition=Retailer.key_hash == retailer.key_hash)
             if retailer.status == ACTIVE and (changes.get("name") or changes.get("zone")):
                 cred = [Credential.name.set(changes.get("name") or retailer.name),
                         Credential.zone.set(changes.get("zone") or retailer.zone)]
-                tx.update(Credential(retailer.key_hash), actions=cred, condition=Credential.key_hash.exists())
-    except TransactWriteError:
-        raise conflict("conflict", "The retailer changed meanwhile; please retry.") from None
+                tx.update(Credential(retailer.key_hash), actions=cred, name="credential",
+                          condition=Credential.key_hash.exists())
+    except TransactionCancelled:
+        raise DomainError("conflict", "The retailer changed meanwhile; please retry.") from None
     auth.forget(retailer.key_hash)
     return get_retailer(retailer_id)
 
@@ -124,6 +125,6 @@ def enable_retailer(retailer_id: str) -> tuple[Retailer, str]:
 def rotate_retailer_key(retailer_id: str, *, enable: bool = False) -> tuple[Retailer, str]:
     retailer = get_retailer(retailer_id)
     if retailer.status != ACTIVE and not enable:
-        raise conflict("retailer_disabled", "Enable the retailer first.")
+        raise DomainError("retailer_disabled", "Enable the retailer first.")
     api_key = replace_key(retailer, "mpk", lambda hashed: _credential(retailer, hashed))
     return retailer, api_key

@@ -8,7 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.core import auth, settings
 from chalicelib.core.auth import ADMIN, FINANCE, RETAILER, SUPPORT
-from chalicelib.core.errors import AppError, bad_request, not_found
+from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.http import client_address, json_body, json_response, query_param
 from chalicelib.core.lazy import lazy
 from chalicelib.core.pagination import limit_param
@@ -16,7 +16,16 @@ from chalicelib.core.ratelimit import hit
 from chalicelib.core.validate import integer, text, timestamp
 from chalicelib.vouchers import issuing, lifecycle, views
 from chalicelib.vouchers.history import retailer_history
-from chalicelib.vouchers.redemption import balance_hints, invalid_token, redeem, reverse_redemption, verify_token
+from chalicelib.vouchers.redemption import (
+    Replayed,
+    balance_hints,
+    invalid_token,
+    redeem,
+    refusal_error,
+    reverse_redemption,
+    verify_token,
+)
+from chalicelib.vouchers.rules import Refused
 
 audit = lazy("chalicelib.staff.audit")
 
@@ -53,7 +62,7 @@ def voucher_balance():
     voucher_id = verify_token(token)
     try:
         voucher = lifecycle.get_voucher(voucher_id)
-    except AppError:  # a validly signed but unknown voucher must look exactly like a bad token
+    except DomainError:  # a validly signed but unknown voucher must look exactly like a bad token
         raise invalid_token() from None
     balance_hints.put(voucher_id, int(voucher.balance_cents))
     return json_response(views.voucher_public(voucher), headers={"Cache-Control": "no-store"})
@@ -109,7 +118,7 @@ def create_redemption():
     principal = auth.require(request, RETAILER, cached=True)
     idempotency_key = request.headers.get("idempotency-key")
     if not idempotency_key or not IDEMPOTENCY_KEY_RE.match(idempotency_key):
-        raise bad_request("idempotency_key_required",
+        raise DomainError("idempotency_key_required",
                           "Send a unique Idempotency-Key header (1-200 visible characters) with every redemption.")
     body = json_body(request)
     token = body.get("token")
@@ -117,8 +126,11 @@ def create_redemption():
         raise invalid_token()
     amount = integer(body, "amount_cents", minimum=1, maximum=issuing.MAX_AMOUNT_CENTS)
     expected = integer(body, "expected_balance_cents", minimum=0, required=False)
-    status, answer = redeem(principal, token, amount, idempotency_key, expected)
-    return json_response(answer, status)
+    result = redeem(principal, token, amount, idempotency_key, expected)
+    if isinstance(result, Refused):
+        raise refusal_error(result)
+    redeemed = result.redemption if isinstance(result, Replayed) else result
+    return json_response(redeemed._asdict(), 201)
 
 
 @bp.route("/api/v1/redemptions", methods=["GET"])
@@ -130,10 +142,10 @@ def list_redemptions():
     if principal.role != RETAILER:
         retailer_id = query_param(request, "retailer_id") or ""
         if not retailer_id:
-            raise bad_request("invalid_request", "Admin must name 'retailer_id'.", field="retailer_id")
+            raise DomainError("invalid_request", "Admin must name 'retailer_id'.", field="retailer_id")
     day = query_param(request, "date")
     if day is not None and not DAY_RE.match(day):
-        raise bad_request("invalid_request", "'date' must be YYYY-MM-DD.", field="date")
+        raise DomainError("invalid_request", "'date' must be YYYY-MM-DD.", field="date")
     page = retailer_history(retailer_id, limit=limit_param(query_param(request, "limit")),
                             cursor=query_param(request, "cursor"), day=day)
     return json_response(page)
@@ -146,8 +158,10 @@ def reverse(redemption_id: str):
     if len(redemption_id) > 100:
         raise not_found("No such redemption.")
     if principal.role == RETAILER:
-        status, answer = reverse_redemption(principal, redemption_id)
-    else:
+        reversed_ = reverse_redemption(principal, redemption_id)
+    else:  # staff (support or admin) may reverse at any time, like the admin token
         with audit.recorded(principal, "redemption.reverse", "redemption", redemption_id):
-            status, answer = reverse_redemption(principal._replace(role=ADMIN), redemption_id)
-    return json_response(answer, status)
+            reversed_ = reverse_redemption(principal._replace(role=ADMIN), redemption_id)
+    answer = reversed_._asdict()
+    del answer["new"]
+    return json_response(answer, 201 if reversed_.new else 200)

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-import time
 from html import escape
 from itertools import groupby
 from typing import Any
 
+from chalicelib.core import cache
 from chalicelib.web.layout import t
 
-_CACHE: dict[str, Any] = {"at": 0.0, "shops": None, "zones": {}}
 TTL_SECONDS = 60.0  # a shop joining shows within a minute; every voucher page view stays free of a table scan
+_directory = cache.ttl("participating_shops", seconds=TTL_SECONDS, maxsize=1)
+
+
+def _shops_and_zones() -> tuple[list[dict[str, Any]], dict[str, str]]:
+    from chalicelib.vouchers import retailers
+
+    found = _directory.get("all")
+    if found is None:
+        found = ([retailers.retailer_public(r) for r in retailers.list_retailers(active_only=True)], zone_names())
+        _directory.put("all", found)
+    return found
 
 
 def participating_shops() -> list[dict[str, Any]]:
-    from chalicelib.vouchers import retailers
-
-    now = time.monotonic()
-    if _CACHE["shops"] is None or now - _CACHE["at"] > TTL_SECONDS:
-        _CACHE["shops"] = [retailers.retailer_public(r) for r in retailers.list_retailers(active_only=True)]
-        _CACHE["zones"] = zone_names()
-        _CACHE["at"] = now
-    return _CACHE["shops"]
+    return _shops_and_zones()[0]
 
 
 def zone_names() -> dict[str, str]:
@@ -38,7 +41,7 @@ def zone_label(zone: str) -> str:
 
 
 def shops_section(lang: str) -> str:
-    shops = participating_shops()
+    shops, zones = _shops_and_zones()
     heading = t(lang, "Hier können Sie einlösen", "Where to spend it")
     if not shops:
         return (f'<section class="shops" aria-labelledby="shops-h"><h2 id="shops-h">{heading}</h2>'
@@ -47,7 +50,7 @@ def shops_section(lang: str) -> str:
     for zone, members in groupby(shops, key=lambda s: s["zone"]):
         items = "".join(f'<li><strong>{escape(s["name"])}</strong><br><span>{escape(s["address"])}</span></li>'
                         for s in members)
-        name = _CACHE["zones"].get(zone) or zone_label(zone)
+        name = zones.get(zone) or zone_label(zone)
         groups.append(f'<h3>{escape(name)}</h3><ul>{items}</ul>')
     return (f'<section class="shops" id="shops" aria-labelledby="shops-h"><h2 id="shops-h">{heading}</h2>'
             f'{"".join(groups)}</section>')

@@ -21,7 +21,7 @@ import urllib.request
 from typing import Any
 
 from chalicelib.core import settings
-from chalicelib.core.errors import AppError, bad_request, not_found
+from chalicelib.core.errors import DomainError, not_found
 
 # localstripe accepts any key of this shape; it is not a secret (real Stripe is never addressed by this module).
 LOCALSTRIPE_KEY = "sk_test_marktplatz_local"
@@ -39,7 +39,7 @@ def api_base() -> str:
 def enabled() -> bool:
     try:
         api_base()
-    except AppError:
+    except DomainError:
         return False
     return True
 
@@ -57,7 +57,7 @@ def _request(method: str, path: str, form: dict[str, str] | None = None) -> tupl
         except ValueError:
             return err.code, None
     except (urllib.error.URLError, TimeoutError):
-        raise AppError("payment_unavailable", "The payment service does not answer.", 503) from None
+        raise DomainError("payment_unavailable", "The payment service does not answer.") from None
 
 
 def stripe_js() -> str:
@@ -67,7 +67,7 @@ def stripe_js() -> str:
         with urllib.request.urlopen(request, timeout=10) as response:
             source = response.read().decode("utf-8")
     except (urllib.error.URLError, TimeoutError):
-        raise AppError("payment_unavailable", "The payment service does not answer.", 503) from None
+        raise DomainError("payment_unavailable", "The payment service does not answer.") from None
     return re.sub(r"const LOCALSTRIPE_BASE_API = \(function \(\) \{.*?\}\)\(\);",
                   "const LOCALSTRIPE_BASE_API = window.location.origin + '/stripe-local';", source, count=1,
                   flags=re.S)
@@ -76,7 +76,7 @@ def stripe_js() -> str:
 def _card(body: dict[str, Any]) -> dict[str, str]:
     card = body.get("card")
     if not isinstance(card, dict):
-        raise bad_request("invalid_request", "'card' is required.", field="card")
+        raise DomainError("invalid_request", "'card' is required.", field="card")
     number = re.sub(r"\D", "", str(card.get("number", "")))
     cvc = re.sub(r"\D", "", str(card.get("cvc", "")))
     try:
@@ -86,7 +86,7 @@ def _card(body: dict[str, Any]) -> dict[str, str]:
     if year < 100:
         year += 2000
     if len(number) != 16 or len(cvc) != 3 or not 1 <= month <= 12 or year < 2000:
-        raise bad_request("incomplete_card", "The card details are incomplete.", field="card")
+        raise DomainError("incomplete_card", "The card details are incomplete.", field="card")
     return {"type": "card", "card[number]": number, "card[exp_month]": str(month), "card[exp_year]": str(year),
             "card[cvc]": cvc}
 
@@ -95,7 +95,7 @@ def confirm_with_card(body: dict[str, Any]) -> dict[str, Any]:
     """What stripe.js and Stripe do on confirmPayment, against localstripe. Answers like stripe.js resolves."""
     match = CLIENT_SECRET_RE.match(str(body.get("client_secret", "")))
     if not match:
-        raise bad_request("invalid_request", "'client_secret' is not a PaymentIntent client secret.")
+        raise DomainError("invalid_request", "'client_secret' is not a PaymentIntent client secret.")
     intent_id = match.group(1)
     status, intent = _request("GET", f"/v1/payment_intents/{intent_id}")
     if status != 200 or not isinstance(intent, dict) or intent.get("client_secret") != body["client_secret"]:
@@ -138,6 +138,6 @@ def authenticate(intent_id: str, raw_body: bytes, success: bool) -> tuple[int, A
         client_secret = ""
     match = CLIENT_SECRET_RE.match(client_secret)
     if not match or match.group(1) != intent_id:
-        raise bad_request("invalid_request", "'client_secret' does not belong to this payment.")
+        raise DomainError("invalid_request", "'client_secret' does not belong to this payment.")
     return _request("POST", f"/v1/payment_intents/{intent_id}/_authenticate",
                     {"client_secret": client_secret, "success": "true" if success else "false"})

@@ -10,6 +10,7 @@ from chalicelib.core.http import json_body, json_response
 from chalicelib.core.lazy import lazy
 
 gateways = lazy("chalicelib.wlan.gateways")  # loaded when an admin first manages gateways
+gateway_settings = lazy("chalicelib.wlan.gateway_settings")
 
 bp = Blueprint(__name__)
 
@@ -18,7 +19,7 @@ bp = Blueprint(__name__)
 def register_gateway():
     """Register a WLAN gateway (admin); the answer names the FAS URL to configure on the router."""
     auth.require(bp.current_request, ADMIN)
-    gateway = gateways.register_gateway(json_body(bp.current_request))
+    gateway = gateways.register_gateway(gateway_settings.parse_new(json_body(bp.current_request)))
     return json_response(gateways.gateway_view(gateway), 201)
 
 
@@ -40,7 +41,7 @@ def show_gateway(gateway_id: str):
 def change_gateway(gateway_id: str):
     """Change a WLAN gateway's name, zone, limits or vendor settings (admin)."""
     auth.require(bp.current_request, ADMIN)
-    gateway = gateways.update_gateway(gateway_id, json_body(bp.current_request))
+    gateway = gateways.update_gateway(gateway_id, gateway_settings.parse_change(json_body(bp.current_request)))
     return json_response(gateways.gateway_view(gateway))
 
 

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import re
-import threading
-import time
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.core import clock, settings
-from chalicelib.core.errors import bad_request, not_found
+from chalicelib.core import cache, clock, settings
+from chalicelib.core.errors import not_found
 from chalicelib.core.ids import random_id
-from chalicelib.core.validate import choice, integer, text
-from chalicelib.store.transactions import transaction
+from chalicelib.store.transactions import TransactionCancelled, transaction
 from chalicelib.wlan.fas_query import gateway_hash
+from chalicelib.wlan.gateway_settings import UNCHANGED, GatewayChange, MerakiSettings, NewGateway, OpenNdsSettings
 from chalicelib.wlan.models import ACTIVE, DISABLED, GATEWAY_MARKER, MARKER, MERAKI, OPENNDS, PENDING, Gateway, Grant
 
-ZONE_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")  # the same zone names as retailers and sensors use
-FASKEY_RE = re.compile(r"^[\x21-\x7e]{8,64}$")
-HOST_RE = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-WIFI4EU_RE = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 CACHE_SECONDS = 30.0
 
-_cache: dict[str, tuple[float, Gateway]] = {}
-_cache_lock = threading.Lock()
+_gateways = cache.ttl("gateways", seconds=CACHE_SECONDS)
 
 
 def queue_of(gateway_id: str, gw_hash: str) -> str:
@@ -55,96 +47,29 @@ def gateway_view(gateway: Gateway) -> dict[str, Any]:
     return view
 
 
-def _limits(body: dict[str, Any], gateway: Gateway | None) -> dict[str, int]:
-    def current(name: str, fallback: int) -> int:
-        return int(getattr(gateway, name)) if gateway is not None else fallback
-
-    return {
-        "session_minutes": integer(body, "session_minutes", minimum=1, maximum=10080,
-                                   default=current("session_minutes", 60)),
-        "upload_kbps": integer(body, "upload_kbps", minimum=0, maximum=10_000_000, default=current("upload_kbps", 0)),
-        "download_kbps": integer(body, "download_kbps", minimum=0, maximum=10_000_000,
-                                 default=current("download_kbps", 0)),
-        "upload_quota_kb": integer(body, "upload_quota_kb", minimum=0, maximum=1_000_000_000,
-                                   default=current("upload_quota_kb", 0)),
-        "download_quota_kb": integer(body, "download_quota_kb", minimum=0, maximum=1_000_000_000,
-                                     default=current("download_quota_kb", 0)),
-    }  # type: ignore[return-value]
-
-
-def _zone(body: dict[str, Any], default: str | None) -> str:
-    zone = text(body, "zone", required=default is None, max_length=64, default=default)
-    if not zone or not ZONE_RE.match(zone):
-        raise bad_request("invalid_request", "'zone' must be 1-64 printable characters.", field="zone")
-    return zone
-
-
-def _opennds(body: dict[str, Any], gateway: Gateway | None) -> dict[str, Any]:
-    section = body.get("opennds")
-    if section is None and gateway is not None:
-        return {}
-    if not isinstance(section, dict):
-        raise bad_request("invalid_request", "'opennds' must be an object.", field="opennds")
-    out: dict[str, Any] = {}
-    if "security_level" in section or gateway is None:
-        level = section.get("security_level")
-        if isinstance(level, bool) or level not in (1, 2, 3, 4):
-            raise bad_request("invalid_request", "'opennds.security_level' must be 1, 2, 3 or 4.",
-                              field="opennds.security_level")
-        out["security_level"] = level
-    if "faskey" in section or gateway is None:
-        faskey = section.get("faskey")
-        if not isinstance(faskey, str) or not FASKEY_RE.match(faskey):
-            raise bad_request("invalid_request", "'opennds.faskey' must be 8-64 visible characters, no spaces.",
-                              field="opennds.faskey")
-        out["faskey"] = faskey
-    if section.get("gatewayname") is not None:
-        name = section["gatewayname"]
-        if not isinstance(name, str) or not 1 <= len(name) <= 200:
-            raise bad_request("invalid_request", "'opennds.gatewayname' must be the gatewayname as the router sends "
-                              "it (URL-encoded).", field="opennds.gatewayname")
-        out["gateway_hash"] = gateway_hash(name)
-    return out
-
-
-def _meraki(body: dict[str, Any], gateway: Gateway | None) -> dict[str, Any]:
-    section = body.get("meraki")
-    if section is None and gateway is not None:
-        return {}
-    hosts = section.get("grant_hosts") if isinstance(section, dict) else None
-    if (not isinstance(hosts, list) or not 1 <= len(hosts) <= 20
-            or not all(isinstance(h, str) and HOST_RE.match(h.lower()) for h in hosts)):
-        raise bad_request("invalid_request", "'meraki.grant_hosts' must list 1-20 host names (e.g. "
-                          "n143.network-auth.com or *.network-auth.com).", field="meraki.grant_hosts")
-    return {"grant_hosts": [h.lower() for h in hosts]}
-
-
-def _wifi4eu(body: dict[str, Any], default: str | None) -> str | None:
-    if "wifi4eu_network_id" not in body:
-        return default
-    value = body["wifi4eu_network_id"]
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or not WIFI4EU_RE.match(value):
-        raise bad_request("invalid_request", "'wifi4eu_network_id' must be the WiFi4EU network identifier.",
-                          field="wifi4eu_network_id")
-    return value
-
-
-def register_gateway(body: dict[str, Any]) -> Gateway:
-    name = text(body, "name", max_length=100)
-    vendor = choice(body, "vendor", (OPENNDS, MERAKI))
+def register_gateway(new: NewGateway) -> Gateway:
     now = clock.iso(clock.now())
-    gateway = Gateway(random_id("gw"), name=name, vendor=vendor, zone=_zone(body, None), status=ACTIVE,
-                      wifi4eu_network_id=_wifi4eu(body, None), created_at=now, updated_at=now, **_limits(body, None))
-    extra = _opennds(body, None) if vendor == OPENNDS else _meraki(body, None)
-    for attr, value in extra.items():
-        setattr(gateway, attr, value)
+    gateway = Gateway(random_id("gw"), name=new.name, vendor=new.vendor, zone=new.zone, status=ACTIVE,
+                      wifi4eu_network_id=new.wifi4eu_network_id, created_at=now, updated_at=now,
+                      **new.limits._asdict())
+    _apply_vendor(gateway, new.opennds, new.meraki)
     with transaction() as tx:
-        tx.save(gateway, condition=Gateway.gateway_id.does_not_exist())
+        tx.save(gateway, name="gateway", condition=Gateway.gateway_id.does_not_exist())
         if gateway.gateway_hash:
-            tx.save(_marker(gateway))
+            tx.save(_marker(gateway), name="marker")
     return gateway
+
+
+def _apply_vendor(gateway: Gateway, opennds: OpenNdsSettings | None, meraki: MerakiSettings | None) -> None:
+    if gateway.vendor == OPENNDS and opennds is not None:
+        if opennds.security_level is not None:
+            gateway.security_level = opennds.security_level
+        if opennds.faskey is not None:
+            gateway.faskey = opennds.faskey
+        if opennds.gatewayname is not None:
+            gateway.gateway_hash = gateway_hash(opennds.gatewayname)
+    elif gateway.vendor == MERAKI and meraki is not None:
+        gateway.grant_hosts = list(meraki.grant_hosts)
 
 
 def _marker(gateway: Gateway) -> Grant:
@@ -155,25 +80,22 @@ def _marker(gateway: Gateway) -> Grant:
 def get_gateway(gateway_id: str, *, cached: bool = False) -> Gateway | None:
     """`cached=True` for the guests' pages: a change made by admin reaches other instances within 30 s."""
     if cached:
-        with _cache_lock:
-            hit = _cache.get(gateway_id)
-        if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
-            return hit[1]
+        hit = _gateways.get(gateway_id)
+        if hit is not None:
+            return hit
     try:
         gateway = Gateway.get(gateway_id, consistent_read=True)
     except DoesNotExist:
         return None
-    with _cache_lock:
-        _cache[gateway_id] = (time.monotonic(), gateway)
+    _gateways.put(gateway_id, gateway)
     return gateway
 
 
 def forget(gateway_id: str | None = None) -> None:
-    with _cache_lock:
-        if gateway_id is None:
-            _cache.clear()
-        else:
-            _cache.pop(gateway_id, None)
+    if gateway_id is None:
+        _gateways.clear()
+    else:
+        _gateways.pop(gateway_id)
 
 
 def require_gateway(gateway_id: str) -> Gateway:
@@ -187,19 +109,18 @@ def list_gateways() -> list[Gateway]:
     return sorted(Gateway.scan(), key=lambda g: (g.zone, g.name.lower()))  # tens of routers per town
 
 
-def update_gateway(gateway_id: str, body: dict[str, Any]) -> Gateway:
+def update_gateway(gateway_id: str, change: GatewayChange) -> Gateway:
     gateway = require_gateway(gateway_id)
     old_hash = gateway.gateway_hash
-    if "name" in body:
-        gateway.name = text(body, "name", max_length=100)
-    if "zone" in body:
-        gateway.zone = _zone(body, gateway.zone)
-    for attr, value in _limits(body, gateway).items():
+    if change.name is not None:
+        gateway.name = change.name
+    if change.zone is not None:
+        gateway.zone = change.zone
+    for attr, value in change.limits.items():
         setattr(gateway, attr, value)
-    gateway.wifi4eu_network_id = _wifi4eu(body, gateway.wifi4eu_network_id)
-    extra = _opennds(body, gateway) if gateway.vendor == OPENNDS else _meraki(body, gateway)
-    for attr, value in extra.items():
-        setattr(gateway, attr, value)
+    if change.wifi4eu_network_id is not UNCHANGED:
+        gateway.wifi4eu_network_id = change.wifi4eu_network_id
+    _apply_vendor(gateway, change.opennds, change.meraki)
     gateway.updated_at = clock.iso(clock.now())
     _save_with_marker(gateway, old_hash)
     return gateway
@@ -208,14 +129,14 @@ def update_gateway(gateway_id: str, body: dict[str, Any]) -> Gateway:
 def _save_with_marker(gateway: Gateway, old_hash: str | None) -> None:
     """The gateway and its queue marker change together: a disabled or re-keyed gateway's authmon finds nothing."""
     with transaction() as tx:
-        tx.save(gateway, condition=Gateway.gateway_id.exists())
+        tx.save(gateway, name="gateway", condition=Gateway.gateway_id.exists())
         if old_hash and old_hash != gateway.gateway_hash:
-            tx.delete(Grant(queue_of(gateway.gateway_id, old_hash), GATEWAY_MARKER))
+            tx.delete(Grant(queue_of(gateway.gateway_id, old_hash), GATEWAY_MARKER), name="old_marker")
         if gateway.gateway_hash and gateway.vendor == OPENNDS:
             if gateway.status == ACTIVE:
-                tx.save(_marker(gateway))
+                tx.save(_marker(gateway), name="marker")
             else:
-                tx.delete(Grant(queue_of(gateway.gateway_id, gateway.gateway_hash), GATEWAY_MARKER))
+                tx.delete(Grant(queue_of(gateway.gateway_id, gateway.gateway_hash), GATEWAY_MARKER), name="marker")
     forget(gateway.gateway_id)
     if gateway.status != ACTIVE and gateway.gateway_hash:
         drop_pending(queue_of(gateway.gateway_id, gateway.gateway_hash))
@@ -248,15 +169,16 @@ def enable_gateway(gateway_id: str) -> Gateway:
 
 def pin_gateway_hash(gateway: Gateway, gw_hash: str) -> bool:
     """First arrival names the gateway for authmon, unless admin configured the gatewayname already."""
-    from pynamodb.exceptions import TransactWriteError
-
     try:
         with transaction() as tx:
-            tx.update(gateway, actions=[Gateway.gateway_hash.set(gw_hash)],
+            tx.update(gateway, name="gateway", actions=[Gateway.gateway_hash.set(gw_hash)],
                       condition=Gateway.gateway_hash.does_not_exist() & (Gateway.status == ACTIVE))
             queue = queue_of(gateway.gateway_id, gw_hash)
-            tx.save(Grant(queue, GATEWAY_MARKER, state=MARKER, waiting=queue, level=int(gateway.security_level or 0)))
-    except TransactWriteError:
+            tx.save(Grant(queue, GATEWAY_MARKER, state=MARKER, waiting=queue, level=int(gateway.security_level or 0)),
+                    name="marker")
+    except TransactionCancelled as err:
+        if "gateway" not in err.failed:
+            raise
         forget(gateway.gateway_id)
         return False
     gateway.gateway_hash = gw_hash

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import base64
 import os
-import threading
-import time
 from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from chalicelib.core import clock
+from chalicelib.core import cache, clock
 from chalicelib.wlan.models import DailyKey, DeviceDay
 
-_cache: dict[str, bytes] = {}
-_absent: dict[str, float] = {}  # yesterday's key, once gone, is not looked up again on every arrival
-_lock = threading.Lock()
 ABSENT_SECONDS = 300.0
+_keys = cache.ttl("wlan_daily_keys", seconds=3 * 86400, maxsize=8)  # pruned by day below, not by age
+_absent = cache.ttl("wlan_absent_keys", seconds=ABSENT_SECONDS, maxsize=8)  # a gone key is not looked up
+# again on every arrival
 
 
 def day_of(moment: datetime) -> str:
@@ -29,18 +27,17 @@ def today() -> str:
 
 def key_for(day: str, *, create: bool = True) -> bytes | None:
     """The key of `day` (cached per process: a key never changes while it exists)."""
-    with _lock:
-        if day in _cache:
-            return _cache[day]
-        if not create and time.monotonic() - _absent.get(day, -ABSENT_SECONDS) < ABSENT_SECONDS:
-            return None
+    known = _keys.get(day)
+    if known is not None:
+        return known
+    if not create and day in _absent:
+        return None
     try:
         item = DailyKey.get(day, consistent_read=True)
         raw = base64.b64decode(item.key)
     except DoesNotExist:
         if not create:
-            with _lock:
-                _absent[day] = time.monotonic()
+            _absent.put(day, True)
             return None
         raw = os.urandom(32)
         candidate = DailyKey(day, key=base64.b64encode(raw).decode("ascii"),
@@ -49,10 +46,9 @@ def key_for(day: str, *, create: bool = True) -> bytes | None:
             candidate.save(condition=DailyKey.day.does_not_exist())
         except PutError:  # another instance made it first: use theirs
             raw = base64.b64decode(DailyKey.get(day, consistent_read=True).key)
-    with _lock:
-        _cache[day] = raw
-        for old in [d for d in _cache if d < day_of(clock.now() - timedelta(days=1))]:
-            del _cache[old]  # a past day's key must not outlive its destruction in memory either
+    _keys.put(day, raw)
+    for old in [d for d in _keys.keys() if d < day_of(clock.now() - timedelta(days=1))]:
+        _keys.pop(old)  # a past day's key must not outlive its destruction in memory either
     return raw
 
 
@@ -83,6 +79,5 @@ def destroy_past_days() -> dict[str, int]:
 
 
 def forget() -> None:
-    with _lock:
-        _cache.clear()
-        _absent.clear()
+    _keys.clear()
+    _absent.clear()

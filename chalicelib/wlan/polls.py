@@ -10,10 +10,10 @@ import hashlib
 import logging
 from typing import NamedTuple
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.core import clock
-from chalicelib.store.transactions import transaction
+from chalicelib.store.transactions import TransactionCancelled, transaction
 from chalicelib.wlan import authmon
 from chalicelib.wlan.authmon import AuthmonError, AuthmonRequest
 from chalicelib.wlan.fas_query import rhid as make_rhid
@@ -107,23 +107,21 @@ def _ack(queue: str, level: int | None, rhids: list[str]) -> str:
     for _attempt in range(2):
         try:
             with transaction() as tx:
-                tx.condition_check(Grant, queue, GATEWAY_MARKER,
+                tx.condition_check(Grant, queue, GATEWAY_MARKER, name="marker",
                                    condition=(Grant.state == MARKER) & (Grant.level == (level or 0)))
                 for client_rhid in rhids:
-                    tx.update(Grant(queue, client_rhid), actions=[Grant.state.set(ACKED), Grant.acked_at.set(epoch),
-                                                                  Grant.waiting.remove()],
+                    tx.update(Grant(queue, client_rhid), name=f"grant:{client_rhid}",
+                              actions=[Grant.state.set(ACKED), Grant.acked_at.set(epoch), Grant.waiting.remove()],
                               condition=Grant.state == PENDING)  # late acks count: the gateway did it
             log.info("wlan ack queue=%s grants=%d", queue.split("#")[0], len(rhids))
             return authmon.ACK
-        except TransactWriteError as err:
-            reasons = err.cancellation_reasons or []
-            codes = [getattr(r, "code", None) if r else None for r in reasons]
-            if codes and codes[0] == "ConditionalCheckFailed":
+        except TransactionCancelled as err:
+            if "marker" in err.failed:
                 raise PollRefused("unknown gatewayhash or level") from None
-            if not codes:
+            if not err.failed:
                 raise
             # some rhids were not pending (acked twice, expired, unknown): ack the others
-            rhids = [r for r, code in zip(rhids, codes[1:], strict=False) if code != "ConditionalCheckFailed"]
+            rhids = [r for r in rhids if f"grant:{r}" not in err.failed]
             if not rhids:
                 return authmon.ACK
     return authmon.ACK
@@ -162,18 +160,17 @@ def record_deauth(gateway_id: str, queue: str, level: int | None, request: Authm
     minutes = max(0, min(minutes, MAX_DWELL_MINUTES))
     try:
         with transaction() as tx:
-            tx.update(grant, actions=[Grant.state.set(ENDED), Grant.ended_at.set(epoch)],
+            tx.update(grant, name="grant", actions=[Grant.state.set(ENDED), Grant.ended_at.set(epoch)],
                       condition=Grant.state == ACKED)
-            tx.update(WlanSession(grant.session_id),
+            tx.update(WlanSession(grant.session_id), name="session",
                       actions=[WlanSession.status.set(ENDED), WlanSession.ended_at.set(epoch),
                                WlanSession.end_method.set(notice.method[:32] or "unknown"),
                                WlanSession.dwell_minutes.set(minutes)],
                       condition=WlanSession.session_id.exists() & (WlanSession.status != ENDED))
-            tx.update(WlanHourlyCount(gateway.zone, hour_of(now)),
+            tx.update(WlanHourlyCount(gateway.zone, hour_of(now)), name="hourly_count",
                       actions=[WlanHourlyCount.dwell_minutes.add(minutes)])
-    except TransactWriteError as err:
-        if any(r is not None and getattr(r, "code", None) == "ConditionalCheckFailed"
-               for r in (err.cancellation_reasons or [])):
+    except TransactionCancelled as err:
+        if err.failed:
             return  # a re-sent notice: counted already
         raise
     log.info("wlan deauth gateway=%s dwell_minutes=%d", gateway_id, minutes)

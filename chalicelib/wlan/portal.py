@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 from urllib.parse import urlencode, urlsplit
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.core import clock, metrics
 from chalicelib.core.ids import random_id
 from chalicelib.core.ratelimit import hit
-from chalicelib.store.transactions import transaction
+from chalicelib.store.transactions import TransactionCancelled, transaction
 from chalicelib.wlan import config, keys
 from chalicelib.wlan.authmon import grant_entry
 from chalicelib.wlan.fas_query import FasError, FasQuery, gateway_hash, read, rhid
@@ -221,23 +221,21 @@ def _write_grant(gateway: Gateway, session_id: str, mac: str, level: int, queue:
     for first_of_day in (True, False):
         try:
             with transaction() as tx:
-                tx.save(session, condition=WlanSession.session_id.does_not_exist())
+                tx.save(session, name="session", condition=WlanSession.session_id.does_not_exist())
                 if grant is not None:
-                    tx.save(grant, condition=grant_condition)
+                    tx.save(grant, name="grant", condition=grant_condition)
                 actions = [WlanHourlyCount.sessions.add(1)]
                 if first_of_day:
                     actions.append(WlanHourlyCount.devices.add(1))
-                    tx.save(marker, condition=DeviceDay.marker.does_not_exist())
-                tx.update(count, actions=actions)
+                    tx.save(marker, name="device_day", condition=DeviceDay.marker.does_not_exist())
+                tx.update(count, name="hourly_count", actions=actions)
             return None
-        except TransactWriteError as err:
-            reasons = [getattr(r, "code", None) if r else None for r in (err.cancellation_reasons or [])]
-            failed = [i for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"]
-            if grant is not None and 1 in failed:  # this rhid has a grant: on its way, or ended (a replay)
+        except TransactionCancelled as err:
+            if "grant" in err.failed:  # this rhid has a grant: on its way, or ended (a replay)
                 return _existing_grant(queue or "", client_rhid or "", level)
-            if 0 in failed:  # this very page was submitted before: the same session, nothing new
+            if "session" in err.failed:  # this very page was submitted before: the same session, nothing new
                 return _existing(session_id, level)
-            if first_of_day and failed:
+            if first_of_day and "device_day" in err.failed:
                 continue  # the device was counted today already
             raise
     return None

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 from chalice import Blueprint, Response
 
 from chalicelib.core import settings
-from chalicelib.core.errors import AppError
+from chalicelib.core.errors import DomainError
 from chalicelib.wlan import capport, pages
 from chalicelib.wlan.authmon import is_authmon
 from chalicelib.wlan.meraki import MerakiError, grant_url, host_allowed, parse_arrival
@@ -74,8 +74,8 @@ def _guarded(handler: Any) -> Response:
     except PollRefused as err:
         log.info("wlan poll refused reason=%s", err)
         return Response(body="", status_code=403, headers=TEXT)
-    except AppError as err:
-        if err.status == 429:
+    except DomainError as err:
+        if err.code == "rate_limited":
             return pages.too_many()
         raise
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.payments.allocation import Holding, bonus_share, paid_value, vouchers_to_refund
+from chalicelib.core.excel_csv import euros
+from chalicelib.payments.allocation import Holding, paid_value, vouchers_to_refund
 from chalicelib.payments.campaigns import bonus_per_voucher
 from chalicelib.payments.orders import voucher_ids_for
 from chalicelib.payments.settlement import month_bounds
-from chalicelib.payments.statement import decimal_comma, fee_of, to_csv
+from chalicelib.payments.statement import fee_of, to_csv
+from chalicelib.vouchers.rules import bonus_share
 
 
 def test_bonus_share_is_proportional_and_rounds_half_up() -> None:
@@ -45,7 +47,7 @@ def test_refund_takes_unspent_vouchers_first_and_stops_when_covered() -> None:
 
 def test_fee_and_decimal_comma() -> None:
     assert fee_of(2175, 300) == 65 and fee_of(999, 300) == 30 and fee_of(100, 0) == 0 and fee_of(-5, 300) == 0
-    assert decimal_comma(211000) == "2110,00" and decimal_comma(5) == "0,05" and decimal_comma(-661) == "-6,61"
+    assert euros(211000) == "2110,00" and euros(5) == "0,05" and euros(-661) == "-6,61"
 
 
 def test_month_bounds_follow_berlin_time_across_daylight_saving() -> None:

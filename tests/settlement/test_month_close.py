@@ -140,13 +140,13 @@ def test_wrong_iban_on_registration_writes_nothing(api: Api) -> None:
 
 def test_sepa_needs_the_citys_account_in_production(monkeypatch) -> None:
     from chalicelib.core import settings
-    from chalicelib.core.errors import AppError
+    from chalicelib.core.errors import DomainError
     from chalicelib.settlement.accounts import debtor_account
 
     monkeypatch.setenv("MARKTPLATZ_MODE", "aws")
     monkeypatch.setenv("MARKTPLATZ_ADMIN_TOKEN", "x" * 30)
     settings.reset()
-    with pytest.raises(AppError) as refused:
+    with pytest.raises(DomainError) as refused:
         debtor_account()
     assert refused.value.code == "sepa_not_configured"
     monkeypatch.setenv("MARKTPLATZ_SEPA_DEBTOR_NAME", "Stadt Münster")

@@ -3,9 +3,6 @@ local stack. Never `playwright install`: the browser comes from the distribution
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,13 +17,9 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 def ensure_chromium() -> str:
-    if os.path.exists(CHROMIUM):
-        return CHROMIUM
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise RuntimeError(f"{CHROMIUM} is missing; install Debian's chromium package (apt-get install chromium)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
+    from tests.support.debian import ensure_packages
+
+    ensure_packages(["chromium"], present=[CHROMIUM])
     return CHROMIUM
 
 

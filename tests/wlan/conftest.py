@@ -14,13 +14,11 @@ from tests.conftest import ADMIN_TOKEN, Api
 
 @pytest.fixture(autouse=True)
 def _wlan_caches() -> Iterator[None]:
-    from chalicelib.wlan import gateways, keys
+    from chalicelib.core import cache
 
-    gateways.forget()
-    keys.forget()
+    cache.reset_all()
     yield
-    gateways.forget()
-    keys.forget()
+    cache.reset_all()
 
 
 @pytest.fixture

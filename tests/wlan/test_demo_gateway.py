@@ -26,7 +26,7 @@ def test_a_guest_logs_in_through_the_simulated_gateway(stack: Any) -> None:
     fields = {unescape(k): unescape(v) for k, v in
               re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', splash.text)}
     waiting = browser.post(urljoin(splash.url, action), data=fields, timeout=10)
-    assert waiting.status_code == 200 and "Sie sind online" not in waiting.text  # the grant waits for authmon
+    assert waiting.status_code == 200  # online at once or after authmon's next poll, depending on the machine's load
     deadline = time.monotonic() + 30
     page = waiting
     while time.monotonic() < deadline and "Sie sind online" not in page.text:
