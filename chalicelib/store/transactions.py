@@ -182,8 +182,8 @@ class UnitOfWork:
             self._send()
         finally:
             if item is not None:  # a cancelled unit of work may be committed again: without the rider
-                self._items["update"].pop()
-                self._names["update"].pop()
+                self._items["update"] = self._items["update"][:-1]  # a new list: the one sent stays as sent
+                self._names["update"] = self._names["update"][:-1]
         if item is not None and rider is not None:
             _rider.set(None)
             rider.committed()
