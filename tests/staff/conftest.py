@@ -50,6 +50,25 @@ def sign_in(api: Api, email: str, password: str = PASSWORD) -> tuple[Any, Staff 
     return r, Staff(api, email, jar["mp_staff"].value, json.loads(r.body)["csrf_token"])
 
 
+_SIGNED_IN: dict[str, tuple[str, str, str]] = {}  # role -> (email, cookie, csrf), reused across the role matrix
+
+
+@pytest.fixture
+def role_member(api: Api) -> Any:
+    """One signed-in member per role for the whole session: the role matrix makes ~100 calls per role, and a fresh
+    account per call would spend most of the run hashing passwords (scrypt is slow on purpose)."""
+
+    def _get(role: str) -> Staff:
+        if role not in _SIGNED_IN:
+            r, member = sign_in(api, create_staff(api, role))
+            assert member is not None, r.body
+            _SIGNED_IN[role] = (member.email, member.cookie, member.csrf)
+        email, cookie, csrf = _SIGNED_IN[role]
+        return Staff(api, email, cookie, csrf)
+
+    return _get
+
+
 @pytest.fixture
 def staff(api: Api) -> Any:
     def _make(role: str) -> Staff:

@@ -45,13 +45,14 @@ MATRIX = [
 
 
 @pytest.mark.parametrize("method,path,body,allowed", MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
-def test_roles_are_enforced_on_the_api(api: Api, staff, method: str, path: str, body, allowed: set[str]) -> None:
+def test_roles_are_enforced_on_the_api(api: Api, role_member, method: str, path: str, body,
+                                       allowed: set[str]) -> None:
     # Without credentials: 401; the withdrawal is also the buyer's own route (order secret), so 404 there.
     assert api.call(method, path, body).status_code == (404 if path.endswith("/withdrawal") else 401)
     shop = api.retailer()
     assert api.call(method, path, body, token=shop["api_key"]).status_code == 403
     for role in ("admin", "finance", "support"):
-        r = staff(role).call(method, path, body)
+        r = role_member(role).call(method, path, body)
         if role in allowed:
             assert r.status_code not in (401, 403) and r.status_code < 500, (role, r.status_code, r.body)
         else:
