@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint fmt install clean assets
+.PHONY: run reset test bench lint fmt install clean assets
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ assets: $(STAMP)
 
 run: install assets
 	$(PY) -m devstack.run
+
+# Start from scratch: deletes the local data folder (store, localstripe, signing key, demo keys); refuses while running.
+reset: install
+	$(PY) -m devstack.run --reset
 
 test: install assets lint
 	$(PY) -m pytest -n 2 --dist loadgroup -q

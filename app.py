@@ -2,7 +2,8 @@
 
 from chalice import Chalice, Rate
 
-from chalicelib.core.http import error_middleware
+from chalicelib.core.auth import credentials_middleware
+from chalicelib.core.http import answer_store_outages, error_middleware
 from chalicelib.core.logs import request_logging
 from chalicelib.footfall.routes import bp as footfall_routes
 from chalicelib.payments.routes import bp as payment_routes
@@ -22,10 +23,12 @@ from chalicelib.wlan.jobs import bp as wlan_jobs
 from chalicelib.wlan.routes import bp as wlan_routes
 
 app = Chalice(app_name="marktplatz")
-app.api.binary_types.append("image/png")
+app.api.binary_types.extend(["image/png", "image/x-icon"])
 app.register_middleware(request_logging, "all")  # outermost: every line of the request carries its id
 app.register_middleware(error_middleware, "http")
+app.register_middleware(credentials_middleware(app), "http")  # inside the error middleware: its 401 is JSON
 app.register_middleware(audit_middleware, "http")  # inside: sees the route's own status
+answer_store_outages()
 
 app.register_blueprint(system_routes)
 app.register_blueprint(voucher_routes)

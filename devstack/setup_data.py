@@ -1,4 +1,8 @@
-"""Create the tables from the models (and seed demo data) against the running AWS stand-in."""
+"""Create the tables from the models against the running AWS stand-in, and seed demo data into an empty store.
+
+The store keeps its data across restarts (devstack/store_journal.py): a store that already has tables keeps what it
+holds, and the demo keys written at its first start (`--out`, demo.json) stay valid.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,11 @@ import argparse
 import json
 from pathlib import Path
 
-from chalicelib.store.tables import create_all
+from chalicelib.store.tables import all_models, create_all
+
+
+def store_is_empty() -> bool:
+    return not any(model.exists() for model in all_models())
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -15,13 +23,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-seed", dest="seed", action="store_false")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
+    empty = store_is_empty()
     create_all()
-    if args.seed:
+    if args.seed and empty:
         from devstack.seed import seed
 
         demo = seed()
         if args.out:
             args.out.write_text(json.dumps(demo, indent=1))
+    elif empty and args.out:
+        args.out.unlink(missing_ok=True)  # demo keys of an earlier store would not exist in this one
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -21,6 +22,9 @@ os.environ.update({
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_DEFAULT_REGION": "eu-central-1",
     "AWS_REGION": "eu-central-1",
+    # In-process tests share two cores with servers and other workers: a slow moto answer is load, not a hung store.
+    # Production's bounded waiting (3 s) is what tests/test_bounded_waiting.py and the stack (processes) run with.
+    "MARKTPLATZ_AWS_READ_TIMEOUT_S": "30",
 })
 for _name in ("MARKTPLATZ_ADMIN_TOKEN", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"):
     os.environ.pop(_name, None)
@@ -119,6 +123,17 @@ def api(client: Any) -> Api:
     return Api(client)
 
 
+@contextmanager
+def without_test_timeouts() -> Iterator[dict[str, str]]:
+    """The environment as a real stack gets it: production's store timeouts, not the in-process tests' patience."""
+    saved = os.environ.pop("MARKTPLATZ_AWS_READ_TIMEOUT_S", None)
+    try:
+        yield dict(os.environ)
+    finally:
+        if saved is not None:
+            os.environ["MARKTPLATZ_AWS_READ_TIMEOUT_S"] = saved
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Any]:
     """The real local stack as processes (moto server + chalice local + whatever devstack starts), on free ports."""
@@ -132,7 +147,8 @@ def stack() -> Iterator[Any]:
     running = Stack(app_port=free_port(), aws_port=free_port(), data_dir=data_dir, seed=True,
                     log_dir=root / "test-artifacts" / f"stack-logs-{worker}")
     try:
-        running.start()
+        with without_test_timeouts():
+            running.start()
         yield running
     finally:
         running.stop()

@@ -39,3 +39,13 @@ def test_a_lazy_module_loads_once_under_concurrent_first_use() -> None:
         t.join()
     assert "json.tool" in sys.modules
     assert len(seen) == 8 and all(fn is sys.modules["json.tool"].main for fn in seen)
+
+
+def test_importing_app_loads_routes_not_services_models_or_botocore_clients() -> None:
+    """Cold start: app.py wires route modules; DynamoDB models, PynamoDB and botocore, and every domain service
+    load with the first request that needs them."""
+    code = ("import sys, app; print(sorted(m for m in sys.modules if m in ('pynamodb.models', 'botocore', "
+            "'chalicelib.store.transactions', 'chalicelib.vouchers.redemption', 'chalicelib.wlan.portal', "
+            "'chalicelib.signing.keystore') or m.endswith('.models')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 import requests
 
 from devstack.run import free_port
+from tests.conftest import without_test_timeouts
 
 pytestmark = [pytest.mark.stack, pytest.mark.xdist_group("stack")]
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,8 +29,10 @@ def _children(pid: int) -> set[int]:
 
 def test_run_prints_the_banner_and_sigterm_stops_every_process() -> None:
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "GATEWAY_PORT": str(free_port()),
-           "MARKTPLATZ_DATA_DIR": tempfile.mkdtemp(prefix="mp-run-")}
+    data_dir = Path(tempfile.mkdtemp(prefix="mp-run-"))
+    with without_test_timeouts() as environ:
+        env = {**environ, "PORT": str(port), "GATEWAY_PORT": str(free_port()),
+               "MARKTPLATZ_DATA_DIR": str(data_dir)}
     env.pop("MARKTPLATZ_BASE_URL", None)
     proc = subprocess.Popen([sys.executable, "-m", "devstack.run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
@@ -51,14 +53,22 @@ def test_run_prints_the_banner_and_sigterm_stops_every_process() -> None:
         assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json() == {"status": "ok"}
         shops = requests.get(f"http://127.0.0.1:{port}/api/v1/shops", timeout=5).json()["shops"]
         assert len(shops) >= 2
+        assert "Press Ctrl-C to stop." in (data_dir / "banner.txt").read_text()  # the banner, kept for later
         children = _children(proc.pid)
         assert children, "the stack should run its services as child processes"
+        time.sleep(5)  # the simulated router's authmon polls the app every 2 s meanwhile
+        stopping = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-        time.sleep(0.5)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)  # impatient: a second signal must not abort the clean-up
+        rest = proc.communicate(timeout=30)[0]
+        while any(Path(f"/proc/{pid}").exists() for pid in children) and time.monotonic() - stopping < 10:
+            time.sleep(0.1)
+        assert time.monotonic() - stopping < 10
         alive = [pid for pid in children if Path(f"/proc/{pid}").exists()
                  and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()]
         assert alive == []
+        assert "/wlan/fas/" not in rest, rest[-2000:]  # authmon polls are not logged by default
         with pytest.raises(requests.ConnectionError):
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
     finally:

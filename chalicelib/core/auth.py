@@ -3,13 +3,11 @@ city's staff signed in to the back office with a session cookie (chalicelib/staf
 
 from __future__ import annotations
 
-import hmac
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, NamedTuple
 
-from pynamodb.exceptions import DoesNotExist
-
-from chalicelib.core import cache, settings
+from chalicelib.core import cache, public_routes, settings
 from chalicelib.core.errors import forbidden, unauthorized
 from chalicelib.core.ids import key_hash
 
@@ -41,6 +39,8 @@ def bearer_token(request: Any) -> str | None:
 
 
 def _lookup(hashed: str) -> Principal | None:
+    from pynamodb.exceptions import DoesNotExist  # PynamoDB (and botocore) load with the first keyed request
+
     from chalicelib.store.models import Credential
 
     try:
@@ -50,12 +50,29 @@ def _lookup(hashed: str) -> Principal | None:
     return Principal(role=cred.role, subject_id=cred.subject_id, key_hash=hashed, zone=cred.zone, name=cred.name)
 
 
+def credentials_middleware(app: Any) -> Callable[[Any, Callable[[Any], Any]], Any]:
+    """No `/api/` route of `app` outside the public registry (core/public_routes.py) runs without a bearer token.
+    A method the route does not have is left to Chalice (405)."""
+
+    def check(event: Any, get_response: Callable[[Any], Any]) -> Any:
+        path = (event.context or {}).get("resourcePath") or ""
+        if (path.startswith("/api/") and event.method in app.routes.get(path, ())
+                and not public_routes.is_public(event.method, path) and not bearer_token(event)
+                and "mp_staff=" not in (event.headers.get("cookie") or "")):  # staff: checked by auth.require
+            raise unauthorized()
+        return get_response(event)
+
+    return check
+
+
 def authenticate(request: Any, *, cached: bool = False) -> Principal:
     """The caller, or `unauthorized`. `cached=True` may answer from a one-minute cache: only for paths whose DynamoDB
     transaction re-checks the credential itself (the redemption's ConditionCheck on the retailer)."""
     token = bearer_token(request)
     if not token:
         return _staff(request)
+    import hmac  # with the first keyed request, not at cold start
+
     if hmac.compare_digest(token.encode(), settings.admin_token().encode()):
         return Principal(role=ADMIN, subject_id="admin")
     hashed = key_hash(token)

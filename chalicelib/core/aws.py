@@ -14,7 +14,7 @@ def client(service: str) -> Any:
     import boto3  # imported here: keeps cold start free of botocore's loaders until first use
 
     s = settings.get()
-    kwargs: dict[str, Any] = {"region_name": s.aws_region}
+    kwargs: dict[str, Any] = {"region_name": s.aws_region, "config": s.botocore_config()}
     if s.aws_endpoint:
         kwargs["endpoint_url"] = s.aws_endpoint
     return boto3.session.Session().client(service, **kwargs)

@@ -40,3 +40,13 @@ def not_found(message: str = "Not found.") -> DomainError:
 
 def rate_limited(message: str = "Too many requests; try again in a minute.") -> DomainError:
     return DomainError("rate_limited", message)
+
+
+STORE_RETRY_AFTER_SECONDS = 5
+
+
+def store_unavailable() -> DomainError:
+    """The store did not answer in time (settings' bounded waiting); whatever did happen is kept, once."""
+    return DomainError("store_unavailable", "The voucher store did not answer in time. Please retry in a few "
+                       "seconds with the same Idempotency-Key: a redemption that went through is then reported, "
+                       "never made twice.")

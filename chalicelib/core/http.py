@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from chalice import BadRequestError, ChaliceViewError, NotFoundError, Response
 
-from chalicelib.core.errors import DomainError
+from chalicelib.core.dates import DateInputError
+from chalicelib.core.errors import STORE_RETRY_AFTER_SECONDS, DomainError, store_unavailable
+from chalicelib.core.json_input import MAX_BYTES, JsonInputError, read_json
 
 log = logging.getLogger("marktplatz")
 
@@ -30,7 +33,7 @@ ERROR_STATUS: dict[str, int] = {
     **dict.fromkeys(("bad_request", "invalid_json", "invalid_request", "invalid_amount", "invalid_token",
                      "invalid_signature", "invalid_event", "invalid_cursor", "invalid_range", "invalid_bonus_code",
                      "idempotency_key_required", "incomplete_card", "too_many_records", "too_many_rows",
-                     "unknown_format", "invalid_iban", "iban_not_sepa", "weak_password", "wrong_key",
+                     "unknown_format", "too_deep", "invalid_iban", "iban_not_sepa", "weak_password", "wrong_key",
                      "wrong_password"), 400),
     **dict.fromkeys(("unauthorized", "invalid_credentials"), 401),
     **dict.fromkeys(("forbidden", "csrf_failed"), 403),
@@ -42,9 +45,10 @@ ERROR_STATUS: dict[str, int] = {
                      "month_closed", "month_not_over", "month_open", "nothing_to_pay", "sepa_not_configured",
                      "staff_exists"), 409),
     **dict.fromkeys(("idempotency_key_reused", "several_locations", "unknown_zone", "missing_iban"), 422),
+    "too_large": 413,
     **dict.fromkeys(("rate_limited", "signin_throttled"), 429),
     # 503: try again later (Stripe retries a webhook answered so)
-    **dict.fromkeys(("order_busy", "delivery_failed", "payment_unavailable"), 503),
+    **dict.fromkeys(("order_busy", "delivery_failed", "payment_unavailable", "store_unavailable"), 503),
 }
 
 
@@ -55,6 +59,8 @@ def status_of(err: DomainError) -> int:
 def error_response(err: DomainError) -> Response:
     status = status_of(err)
     headers = {"Retry-After": "60"} if status == 429 else None
+    if err.code == "store_unavailable":
+        headers = {"Retry-After": str(STORE_RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
     return json_response(err.body(), status, headers)
 
 
@@ -62,15 +68,18 @@ def _plain_error(code: str, message: str, status: int) -> Response:
     return json_response({"error": {"code": code, "message": message}}, status)
 
 
-def json_body(request: Any) -> dict[str, Any]:
-    """The request's JSON object, or a clean `invalid_json` error."""
-    raw = request.raw_body
-    if not raw:
-        raise DomainError("invalid_json", "The request body must be a JSON object.")
+def json_value(request: Any, *, max_bytes: int = MAX_BYTES) -> Any:
+    """The request's JSON value (any type), read with the size and depth limits; `invalid_json`, `too_deep` or
+    `too_large` otherwise."""
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise DomainError("invalid_json", "The request body is not valid JSON.") from None
+        return read_json(request.raw_body, max_bytes=max_bytes)
+    except JsonInputError as err:
+        raise DomainError(err.code, err.message) from None
+
+
+def json_body(request: Any) -> dict[str, Any]:
+    """The request's JSON object, or a clean error. Every JSON route reads its body through here."""
+    body = json_value(request)
     if not isinstance(body, dict):
         raise DomainError("invalid_json", "The request body must be a JSON object.")
     return body
@@ -82,6 +91,10 @@ def error_middleware(event: Any, get_response: Callable[[Any], Response]) -> Res
         response = get_response(event)
     except DomainError as err:
         return error_response(err)
+    except JsonInputError as err:  # a body read without json_value still answers like one read with it
+        return error_response(DomainError(err.code, err.message))
+    except DateInputError as err:
+        return error_response(DomainError("invalid_request", f"Invalid date: {err}."))
     except NotFoundError as err:
         return _plain_error("not_found", str(err) or "Not found.", 404)
     except BadRequestError as err:
@@ -93,6 +106,31 @@ def error_middleware(event: Any, get_response: Callable[[Any], Response]) -> Res
         return json_response({"error": {"code": "internal", "message": "Internal error; nothing was changed "
                                         "that a retry with the same Idempotency-Key would repeat."}}, 500)
     return _uniform(response)
+
+
+def answer_store_outages() -> None:
+    """A store that did not answer in time becomes `503 store_unavailable` instead of a 500.
+
+    Chalice turns any other exception a view raises into its own 500 before middleware sees it; the hook it calls
+    for that runs inside the `except`, so the error at hand can still be recognised and raised as an AppError.
+    """
+    from chalice.app import RestAPIEventHandler
+
+    original = RestAPIEventHandler._unhandled_exception_to_response
+    if getattr(original, "answers_store_outages", False):
+        return
+
+    def unhandled(self: Any) -> Response:
+        from chalicelib.store.availability import unavailable
+
+        err = sys.exc_info()[1]
+        if err is not None and unavailable(err):
+            log.warning("store unavailable: %s", type(err).__name__)
+            raise store_unavailable() from err
+        return original(self)
+
+    unhandled.answers_store_outages = True  # type: ignore[attr-defined]
+    RestAPIEventHandler._unhandled_exception_to_response = unhandled  # type: ignore[method-assign]
 
 
 _CHALICE_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import threading
 import time
@@ -52,4 +51,6 @@ def secret_key(prefix: str) -> str:
 
 def key_hash(secret: str) -> str:
     """API keys are stored only as this hash. They are 192-bit random, so a fast hash is enough (no KDF needed)."""
+    import hashlib  # with the first keyed request: OpenSSL's hashlib is not needed at cold start
+
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
-
-from pynamodb.exceptions import UpdateError
 
 from chalicelib.core import clock
 from chalicelib.core.errors import rate_limited
@@ -13,6 +10,10 @@ from chalicelib.core.errors import rate_limited
 
 def hit(scope: str, client: str, per_minute: int) -> None:
     """Count one request of `client` in this minute; `rate_limited` beyond `per_minute`. Stored only hashed."""
+    import hashlib
+
+    from pynamodb.exceptions import UpdateError
+
     from chalicelib.store.models import RateCounter
 
     now = clock.now()

@@ -10,7 +10,9 @@ from chalicelib.core import auth
 from chalicelib.core.auth import ADMIN
 from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.http import json_response
-from chalicelib.signing import keystore
+from chalicelib.core.lazy import lazy
+
+keystore = lazy("chalicelib.signing.keystore")  # admin-only routes: loaded on first use
 
 bp = Blueprint(__name__)
 

@@ -24,14 +24,24 @@ class _LazyMeta(type):
     def region(cls) -> str:
         return settings.get().aws_region
 
+    # Bounded waiting (settings.Settings.aws_*): PynamoDB's own defaults would wait minutes on a hung store.
+    @property
+    def connect_timeout_seconds(cls) -> float:
+        return settings.get().aws_connect_timeout_s
+
+    @property
+    def read_timeout_seconds(cls) -> float:
+        return settings.get().aws_read_timeout_s
+
+    @property
+    def max_retry_attempts(cls) -> int:
+        return settings.get().aws_max_attempts - 1  # PynamoDB counts retries, botocore attempts
+
 
 class TableMeta(metaclass=_LazyMeta):
     logical_name = "unset"
     billing_mode = "PAY_PER_REQUEST"
-    max_retry_attempts = 3
     max_pool_connections = 50  # chalice local serves each connection on its own thread
-    connect_timeout_seconds = 2
-    read_timeout_seconds = 5
 
 
 def table_meta(logical_name: str, **extra: Any) -> type:

@@ -37,9 +37,9 @@ thread per connection, made 50 concurrent redemptions time out).
 
 from __future__ import annotations
 
-import random
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol, TypeVar
 
@@ -64,6 +64,7 @@ RETRYABLE_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "Provis
 _KINDS = ("condition_check", "delete", "put", "update")  # the order PynamoDB sends the item groups in
 
 _connections: dict[tuple[str, str | None], Connection] = {}
+_substitute: Callable[[], Any] | None = None
 sleep: Callable[[float], None] = time.sleep  # tests replace it to retry without waiting
 
 
@@ -198,6 +199,8 @@ class UnitOfWork:
                 if not _retryable(err):
                     raise self._cancelled(err) from err
                 if attempt + 1 < ATTEMPTS:
+                    import random  # only on this rare path: not at cold start
+
                     sleep(random.uniform(0, min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** attempt)))
                 continue
             for model in self._saved:
@@ -231,13 +234,29 @@ def _retryable(err: TransactWriteError) -> bool:
 
 
 def transaction() -> UnitOfWork:
-    """A new unit of work on this endpoint's shared connection."""
+    """A new unit of work on this endpoint's shared connection (or from the factory a unit test substituted)."""
+    if _substitute is not None:
+        return _substitute()
     s = settings.get()
     key = (s.aws_region, s.dynamodb_endpoint)
     connection = _connections.get(key)
     if connection is None:
-        connection = _connections.setdefault(key, Connection(region=key[0], host=key[1], max_pool_connections=50))
+        connection = _connections.setdefault(key, Connection(
+            region=key[0], host=key[1], max_pool_connections=50, connect_timeout_seconds=s.aws_connect_timeout_s,
+            read_timeout_seconds=s.aws_read_timeout_s, max_retry_attempts=s.aws_max_attempts - 1))
     return UnitOfWork(connection)
+
+
+@contextmanager
+def substituted(factory: Callable[[], Any]) -> Iterator[None]:
+    """The seam for rule tests without DynamoDB: `transaction()` returns `factory()` inside the block. The stand-in
+    offers the same four verbs with names and raises the same `TransactionCancelled`."""
+    global _substitute
+    previous, _substitute = _substitute, factory
+    try:
+        yield
+    finally:
+        _substitute = previous
 
 
 def drop_connections() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice import Chalice
 
-PUBLIC_PREFIXES = ("/v/", "/V/", "/static/", "/.well-known/", "/healthz", "/openapi.json", "/capport/")
+from chalicelib.core import public_routes
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -24,6 +24,8 @@ def _summary(view: Any) -> tuple[str, str]:
 
 
 def build(app: Chalice, title: str = "Marktplatz API", version: str = "1") -> dict[str, Any]:
+    from chalicelib.system import request_schemas
+
     paths: dict[str, Any] = {}
     for path, methods in sorted(app.routes.items()):
         item: dict[str, Any] = {}
@@ -41,9 +43,14 @@ def build(app: Chalice, title: str = "Marktplatz API", version: str = "1") -> di
             }
             if description:
                 operation["description"] = description
+            params += request_schemas.query_parameters(entry.view_name)
             if params:
                 operation["parameters"] = params
-            if path.startswith("/api/") and not _public_api(summary):
+            body = request_schemas.BODIES.get(entry.view_name)
+            if body is not None:
+                operation["requestBody"] = {"required": True,
+                                            "content": {"application/json": {"schema": body}}}
+            if not public_routes.is_public(method, path):
                 operation["security"] = [{"bearer": []}, {"staffSession": []}]
             item[method.lower()] = operation
         paths[path] = item
@@ -58,7 +65,3 @@ def build(app: Chalice, title: str = "Marktplatz API", version: str = "1") -> di
         "paths": paths,
     }
 
-
-def _public_api(summary: str) -> bool:
-    """Routes without credentials say so in their docstring: "(public)", "(public, ...)" or "(public; ...)"."""
-    return re.search(r"\(public\b", summary) is not None or "holder" in summary.lower()

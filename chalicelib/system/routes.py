@@ -11,8 +11,10 @@ from chalice import Blueprint, Response
 
 from chalicelib.core.errors import not_found
 from chalicelib.core.http import json_response
-from chalicelib.signing import keystore
+from chalicelib.core.lazy import lazy
 from chalicelib.system import openapi
+
+keystore = lazy("chalicelib.signing.keystore")  # loaded by the first key request, not at cold start
 
 bp = Blueprint(__name__)
 
@@ -27,6 +29,15 @@ TEXT_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charse
 def healthz():
     """Liveness: the function answers (no AWS call, so it stays cheap and says nothing about dependencies)."""
     return json_response({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/readyz", methods=["GET"])
+def readyz():
+    """Readiness: the store answers one cheap read (GetItem). 503 store_unavailable when it does not, in time."""
+    from chalicelib.store import availability
+
+    availability.ping()
+    return json_response({"status": "ready"}, headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/openapi.json", methods=["GET"])

@@ -13,7 +13,8 @@ from chalicelib.core.errors import DomainError
 from chalicelib.core.http import json_body, json_response
 from chalicelib.core.lazy import lazy
 from chalicelib.core.validate import email, text
-from chalicelib.vouchers import retailers
+
+retailers = lazy("chalicelib.vouchers.retailers")  # loaded by the first retailer request
 
 audit = lazy("chalicelib.staff.audit")
 bank_accounts = lazy("chalicelib.settlement.accounts")

@@ -13,26 +13,21 @@ from chalicelib.core.http import client_address, json_body, json_response, query
 from chalicelib.core.lazy import lazy
 from chalicelib.core.pagination import limit_param
 from chalicelib.core.ratelimit import hit
-from chalicelib.core.validate import integer, text, timestamp
-from chalicelib.vouchers import issuing, lifecycle, views
-from chalicelib.vouchers.history import retailer_history
-from chalicelib.vouchers.redemption import (
-    Replayed,
-    balance_hints,
-    invalid_token,
-    redeem,
-    refusal_error,
-    reverse_redemption,
-    verify_token,
-)
+from chalicelib.core.validate import day_param, integer, text, timestamp
 from chalicelib.vouchers.rules import Refused
 
 audit = lazy("chalicelib.staff.audit")
+# Services load on the first request that needs them (core/lazy.py): cold start imports routes only.
+history = lazy("chalicelib.vouchers.history")
+issuing = lazy("chalicelib.vouchers.issuing")
+lifecycle = lazy("chalicelib.vouchers.lifecycle")
+redemption = lazy("chalicelib.vouchers.redemption")
+spending = lazy("chalicelib.vouchers.spending")
+views = lazy("chalicelib.vouchers.views")
 
 bp = Blueprint(__name__)
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
-DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @bp.route("/api/v1/vouchers", methods=["POST"])
@@ -58,14 +53,31 @@ def voucher_balance():
     hit("balance", client_address(request), settings.get().balance_lookups_per_minute)
     token = query_param(request, "token")
     if not token:
-        raise invalid_token()
-    voucher_id = verify_token(token)
+        raise redemption.invalid_token()
+    voucher_id = redemption.verify_token(token)
     try:
         voucher = lifecycle.get_voucher(voucher_id)
     except DomainError:  # a validly signed but unknown voucher must look exactly like a bad token
-        raise invalid_token() from None
-    balance_hints.put(voucher_id, int(voucher.balance_cents))
+        raise redemption.invalid_token() from None
+    redemption.balance_hints.put(voucher_id, int(voucher.balance_cents))
     return json_response(views.voucher_public(voucher), headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/api/v1/vouchers/spending", methods=["GET"])
+def voucher_spending_history():
+    """When and where a voucher was spent, for the holder of its token (shop names only); rate-limited like balance."""
+    request = bp.current_request
+    hit("balance", client_address(request), settings.get().balance_lookups_per_minute)
+    token = query_param(request, "token")
+    if not token:
+        raise redemption.invalid_token()
+    voucher_id = redemption.verify_token(token)
+    try:
+        lifecycle.get_voucher(voucher_id)
+    except DomainError:  # unknown and invalid tokens answer alike
+        raise redemption.invalid_token() from None
+    return json_response({"voucher_id": voucher_id, "redemptions": spending.voucher_spending(voucher_id)},
+                         headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/api/v1/vouchers/{voucher_id}", methods=["GET"])
@@ -123,13 +135,13 @@ def create_redemption():
     body = json_body(request)
     token = body.get("token")
     if not isinstance(token, str) or not token.strip():
-        raise invalid_token()
+        raise redemption.invalid_token()
     amount = integer(body, "amount_cents", minimum=1, maximum=issuing.MAX_AMOUNT_CENTS)
     expected = integer(body, "expected_balance_cents", minimum=0, required=False)
-    result = redeem(principal, token, amount, idempotency_key, expected)
+    result = redemption.redeem(principal, token, amount, idempotency_key, expected)
     if isinstance(result, Refused):
-        raise refusal_error(result)
-    redeemed = result.redemption if isinstance(result, Replayed) else result
+        raise redemption.refusal_error(result)
+    redeemed = result.redemption if isinstance(result, redemption.Replayed) else result
     return json_response(redeemed._asdict(), 201)
 
 
@@ -143,10 +155,9 @@ def list_redemptions():
         retailer_id = query_param(request, "retailer_id") or ""
         if not retailer_id:
             raise DomainError("invalid_request", "Admin must name 'retailer_id'.", field="retailer_id")
-    day = query_param(request, "date")
-    if day is not None and not DAY_RE.match(day):
-        raise DomainError("invalid_request", "'date' must be YYYY-MM-DD.", field="date")
-    page = retailer_history(retailer_id, limit=limit_param(query_param(request, "limit")),
+    raw_day = query_param(request, "date")
+    day = day_param(raw_day) if raw_day is not None else None
+    page = history.retailer_history(retailer_id, limit=limit_param(query_param(request, "limit")),
                             cursor=query_param(request, "cursor"), day=day)
     return json_response(page)
 
@@ -158,10 +169,10 @@ def reverse(redemption_id: str):
     if len(redemption_id) > 100:
         raise not_found("No such redemption.")
     if principal.role == RETAILER:
-        reversed_ = reverse_redemption(principal, redemption_id)
+        reversed_ = redemption.reverse_redemption(principal, redemption_id)
     else:  # staff (support or admin) may reverse at any time, like the admin token
         with audit.recorded(principal, "redemption.reverse", "redemption", redemption_id):
-            reversed_ = reverse_redemption(principal._replace(role=ADMIN), redemption_id)
+            reversed_ = redemption.reverse_redemption(principal._replace(role=ADMIN), redemption_id)
     answer = reversed_._asdict()
     del answer["new"]
     return json_response(answer, 201 if reversed_.new else 200)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from chalice import Response
 
 from chalicelib.core import settings
+
+
+def escape(text: str, quote: bool = True) -> str:
+    """html.escape, without importing `html` (and its 2,000-entry entity table) at cold start."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if quote:
+        text = text.replace('"', "&quot;").replace("'", "&#x27;")
+    return text
 
 LANGS = ("de", "en")
 
@@ -33,6 +40,16 @@ def euros(cents: int, lang: str = "de") -> str:
     return f"{value} €"
 
 
+def legal_footer(lang: str) -> str:
+    """Impressum, Datenschutz, AGB and Widerrufsbelehrung: linked from the foot of every page."""
+    from chalicelib.web import legal
+
+    links = "".join(f'<li><a href="{legal.link(p.slug, lang)}">{legal.title(p.slug, lang)}</a></li>'
+                    for p in legal.PAGES)
+    label = t(lang, "Rechtliches", "Legal")
+    return f'<footer class="legal-links"><nav aria-label="{label}"><ul>{links}</ul></nav></footer>'
+
+
 def page(title: str, body: str, lang: str, *, head: str = "", lang_switch_path: str | None = None,
          status: int = 200, headers: dict[str, str] | None = None) -> Response:
     town = escape(settings.get().town_name)
@@ -47,6 +64,7 @@ def page(title: str, body: str, lang: str, *, head: str = "", lang_switch_path: 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} – {town}</title>
+<link rel="icon" href="/favicon.ico" sizes="any">
 <link rel="stylesheet" href="/static/css/base.css">
 {head}
 </head>
@@ -55,6 +73,7 @@ def page(title: str, body: str, lang: str, *, head: str = "", lang_switch_path: 
 <main id="main">
 {body}
 </main>
+{legal_footer(lang)}
 </body>
 </html>"""
     merged = {"Content-Type": "text/html; charset=utf-8", "Content-Language": lang,

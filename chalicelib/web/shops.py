@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from html import escape
 from itertools import groupby
 from typing import Any
 
 from chalicelib.core import cache
-from chalicelib.web.layout import t
+from chalicelib.web.layout import escape, t
 
 TTL_SECONDS = 60.0  # a shop joining shows within a minute; every voucher page view stays free of a table scan
 _directory = cache.ttl("participating_shops", seconds=TTL_SECONDS, maxsize=1)

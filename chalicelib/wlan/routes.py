@@ -11,22 +11,15 @@ from chalice import Blueprint, Response
 
 from chalicelib.core import settings
 from chalicelib.core.errors import DomainError
-from chalicelib.wlan import capport, pages
-from chalicelib.wlan.authmon import is_authmon
-from chalicelib.wlan.meraki import MerakiError, grant_url, host_allowed, parse_arrival
-from chalicelib.wlan.models import MERAKI
-from chalicelib.wlan.polls import PollRefused, poll_authmon
-from chalicelib.wlan.portal import (
-    Refused,
-    active_gateway,
-    arrive,
-    check_ticket,
-    grant_access,
-    grant_meraki,
-    meraki_ticket,
-    safe_web_url,
-    session_state,
-)
+from chalicelib.core.lazy import lazy
+
+# The WLAN's services load on the first guest or gateway request: a Lambda redeeming vouchers never pays for them.
+authmon = lazy("chalicelib.wlan.authmon")
+capport = lazy("chalicelib.wlan.capport")
+meraki = lazy("chalicelib.wlan.meraki")
+pages = lazy("chalicelib.wlan.pages")
+polls = lazy("chalicelib.wlan.polls")
+portal = lazy("chalicelib.wlan.portal")
 
 bp = Blueprint(__name__)
 log = logging.getLogger("marktplatz.wlan")
@@ -44,17 +37,17 @@ def _lang(params: dict[str, str]) -> str:
 def _form() -> dict[str, str]:
     raw = bp.current_request.raw_body or b""
     if len(raw) > MAX_FORM_BYTES:
-        raise Refused("form too large")
+        raise portal.Refused("form too large")
     try:
         return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=32))
     except (UnicodeDecodeError, ValueError):
-        raise Refused("malformed form") from None
+        raise portal.Refused("malformed form") from None
 
 
 def _params() -> dict[str, str]:
     params = dict(bp.current_request.query_params or {})
     if sum(len(k) + len(v) for k, v in params.items()) > MAX_FORM_BYTES:
-        raise Refused("query too large")
+        raise portal.Refused("query too large")
     return params
 
 
@@ -68,10 +61,10 @@ def _guarded(handler: Any) -> Response:
     """Refusals are one plain 403 page; rate limits a plain 429 page (guests' browsers get no JSON)."""
     try:
         return handler()
-    except Refused as err:
+    except portal.Refused as err:
         log.info("wlan refused reason=%s", err.reason)
         return pages.refused()
-    except PollRefused as err:
+    except polls.PollRefused as err:
         log.info("wlan poll refused reason=%s", err)
         return Response(body="", status_code=403, headers=TEXT)
     except DomainError as err:
@@ -89,16 +82,16 @@ def opennds_fas(gateway_id: str):
     def handle() -> Response:
         if request.method == "GET":
             params = _params()
-            if is_authmon(params, user_agent):
+            if authmon.is_authmon(params, user_agent):
                 return _poll(gateway_id, "GET", params)
             if "authaction" in params or "tok" in params:
-                raise Refused("level 0")
+                raise portal.Refused("level 0")
             if params.get("status") == "authenticated":
-                active_gateway(gateway_id, "opennds")
+                portal.active_gateway(gateway_id, "opennds")
                 return pages.online(_lang(params), None, None)
             return _splash(gateway_id, params)
         form = _form()
-        if is_authmon(form, user_agent):
+        if authmon.is_authmon(form, user_agent):
             return _poll(gateway_id, "POST", form)
         return _accept(gateway_id, form)
 
@@ -106,13 +99,13 @@ def opennds_fas(gateway_id: str):
 
 
 def _poll(gateway_id: str, method: str, params: dict[str, str]) -> Response:
-    answer = poll_authmon(gateway_id, method, params)
+    answer = polls.poll_authmon(gateway_id, method, params)
     return Response(body=answer.body, status_code=200, headers=TEXT)
 
 
 def _splash(gateway_id: str, params: dict[str, str]) -> Response:
     lang = _lang(params)
-    arrival = arrive(gateway_id, params.get("fas"), params.get("iv"))
+    arrival = portal.arrive(gateway_id, params.get("fas"), params.get("iv"))
     fields = {"fas": params.get("fas", ""), "iv": params.get("iv", ""), "s": arrival.session_id,
               "t": str(arrival.issued), "sig": arrival.signature, "lang": lang}
     other = "en" if lang == "de" else "de"
@@ -125,12 +118,12 @@ def _splash(gateway_id: str, params: dict[str, str]) -> Response:
 
 def _accept(gateway_id: str, form: dict[str, str]) -> Response:
     lang = _lang(form)
-    arrival = arrive(gateway_id, form.get("fas"), form.get("iv"), count=False)
-    issued = check_ticket(gateway_id, arrival.rhid, form.get("s", ""), form.get("t", ""), form.get("sig", ""))
+    arrival = portal.arrive(gateway_id, form.get("fas"), form.get("iv"), count=False)
+    issued = portal.check_ticket(gateway_id, arrival.rhid, form.get("s", ""), form.get("t", ""), form.get("sig", ""))
     arrival = arrival._replace(session_id=form["s"])
-    origin = safe_web_url(arrival.query.get("originurl"))
+    origin = portal.safe_web_url(arrival.query.get("originurl"))
     landing, _ = _session_urls(arrival.session_id, lang, origin)
-    outcome = grant_access(arrival, issued, landing)
+    outcome = portal.grant_access(arrival, issued, landing)
     target = outcome.redirect or _session_urls(outcome.session_id, lang, origin)[0]
     return Response(body="", status_code=303, headers={"Location": target, "Cache-Control": "no-store"})
 
@@ -140,8 +133,8 @@ def wlan_session_page(session_id: str):
     """A guest's session page (public): waits for the gateway's ack, then says "you are online"."""
     params = dict(bp.current_request.query_params or {})
     lang = _lang(params)
-    state = session_state(session_id)
-    origin = safe_web_url(params.get("to", ""))
+    state = portal.session_state(session_id)
+    origin = portal.safe_web_url(params.get("to", ""))
     page_url, capport_url = _session_urls(session_id, lang, origin)
     if state.waiting:
         return pages.waiting(lang, page_url, capport_url)
@@ -154,7 +147,7 @@ def wlan_session_page(session_id: str):
 @bp.route("/capport/{session_id}", methods=["GET"])
 def capport_api(session_id: str):
     """RFC 8908 Captive Portal API (public) for one guest session."""
-    state = session_state(session_id)
+    state = portal.session_state(session_id)
     page_url, _ = _session_urls(session_id, "de")
     if state.online:
         body = capport.status_body(captive=False, portal_url=page_url, seconds_remaining=state.seconds_remaining,
@@ -170,20 +163,20 @@ def meraki_splash(gateway_id: str):
     request = bp.current_request
 
     def handle() -> Response:
-        gateway = active_gateway(gateway_id, MERAKI)
+        gateway = portal.active_gateway(gateway_id, "meraki")
         hosts = list(gateway.grant_hosts or [])
         if request.method == "GET":
             params = _params()
             lang = _lang(params)
             try:
-                found = parse_arrival(params, hosts)
-            except MerakiError:
-                raise Refused("meraki arrival") from None
+                found = meraki.parse_arrival(params, hosts)
+            except meraki.MerakiError:
+                raise portal.Refused("meraki arrival") from None
             from chalicelib.core.ratelimit import hit
             from chalicelib.wlan import config
 
             hit("wlan-arrival", gateway.gateway_id, config.arrivals_per_minute())
-            session_id, issued, signature = meraki_ticket(gateway_id, found.base_grant_url)
+            session_id, issued, signature = portal.meraki_ticket(gateway_id, found.base_grant_url)
             fields = {"base_grant_url": found.base_grant_url, "user_continue_url": found.user_continue_url,
                       "client_mac": found.client_mac, "s": session_id, "t": str(issued), "sig": signature,
                       "lang": lang}
@@ -195,13 +188,13 @@ def meraki_splash(gateway_id: str):
         form = _form()
         lang = _lang(form)
         base = form.get("base_grant_url", "")
-        if not host_allowed(base, hosts):
-            raise Refused("foreign base_grant_url")
-        check_ticket(gateway_id, base, form.get("s", ""), form.get("t", ""), form.get("sig", ""))
-        grant_meraki(gateway, form.get("client_mac", ""), form["s"])
-        origin = safe_web_url(form.get("user_continue_url", ""))
+        if not meraki.host_allowed(base, hosts):
+            raise portal.Refused("foreign base_grant_url")
+        portal.check_ticket(gateway_id, base, form.get("s", ""), form.get("t", ""), form.get("sig", ""))
+        portal.grant_meraki(gateway, form.get("client_mac", ""), form["s"])
+        origin = portal.safe_web_url(form.get("user_continue_url", ""))
         continue_url, _ = _session_urls(form["s"], lang, origin)
-        target = grant_url(base, continue_url, int(gateway.session_minutes) * 60, hosts)
+        target = meraki.grant_url(base, continue_url, int(gateway.session_minutes) * 60, hosts)
         return Response(body="", status_code=303, headers={"Location": target, "Cache-Control": "no-store"})
 
     return _guarded(handle)

@@ -54,6 +54,7 @@ token = ring.sign("v" * 16)
 png = qr_png("https://gutschein.billerbeck.de/v/" + token)
 client = stripe.StripeClient("sk_test_bundle")
 print(json.dumps({"status": answer["statusCode"], "logs": out.getvalue(), "verified": ring.verify(token).kid,
+                  "dev_routes": sorted(p for p in app.app.routes if p.startswith("/stripe-local/")),
                   "png": png[:8].hex(), "stripe": bool(client.v1.payment_intents and stripe.PaymentIntent),
                   "outside": sorted(m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None)
                                     and not m.__file__.startswith((sys.base_prefix, sys.path[0], sys.path[1])))}))
@@ -81,6 +82,9 @@ def test_size_and_contents(bundle: Path) -> None:
         assert not any(f.startswith(("stripe/params/", "tests/", "chalicelib/cli/", "cffi/", "pycparser"))
                        for f in files)
         assert any(f.startswith("_cffi_backend.") for f in files)
+        # dev-only code stays in devstack/: the localstripe bridge, its script and the footfall demo seed
+        assert not [f for f in files if f.startswith("devstack/") or "stripe_local" in f or "stripe-local" in f
+                    or "footfall/demo" in f or "footfall_demo" in f]
         header = z.read("__pycache__/app.cpython-311.pyc")[:8]
     assert int.from_bytes(header[4:8], "little") == 0b01  # hash-based, unchecked: valid whatever the zip mtimes
 
@@ -108,6 +112,7 @@ def test_the_bundle_runs_on_its_own(bundle: Path, tmp_path: Path) -> None:
     assert "192.0.2.1" not in result["logs"]
     assert any(line.get("message") == "probe failed" and "ValueError" in line["exception"] for line in lines)
     assert result["outside"] == []  # every module came from the zip, the runtime's boto3 or the stdlib
+    assert result["dev_routes"] == []  # the localstripe bridge is the local stack's, not the Lambda's
 
 
 def test_libraries_with_blanked_symbols_still_load(bundle: Path, tmp_path: Path) -> None:

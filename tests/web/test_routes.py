@@ -34,7 +34,8 @@ def test_till_manifest_and_service_worker(client: Any) -> None:
     assert "/api/" in sw.body.decode()  # API calls are never cached
 
 
-def test_local_stripe_bridge_is_closed_without_localstripe(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_local_stripe_bridge_is_closed_without_localstripe(dev_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = dev_client
     from chalicelib.core import settings
 
     monkeypatch.delenv("MARKTPLATZ_STRIPE_API_BASE", raising=False)
@@ -54,7 +55,8 @@ def test_zone_labels() -> None:
     assert zone_label("markt") == "Markt"
 
 
-def test_real_stripe_keys_close_the_bridge_and_load_stripe_js(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_real_stripe_keys_close_the_bridge_and_load_stripe_js(dev_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = dev_client
     from chalicelib.core import settings
 
     monkeypatch.setenv("MARKTPLATZ_STRIPE_API_BASE", "http://127.0.0.1:9")
@@ -65,7 +67,8 @@ def test_real_stripe_keys_close_the_bridge_and_load_stripe_js(client: Any, monke
     assert '<script src="https://js.stripe.com/v3/"' in html and "/stripe-local/" not in html
 
 
-def test_local_mode_with_localstripe_serves_the_stand_in(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_local_mode_with_localstripe_serves_the_stand_in(dev_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = dev_client
     from chalicelib.core import settings
 
     monkeypatch.setenv("MARKTPLATZ_STRIPE_API_BASE", "http://127.0.0.1:9")
@@ -73,6 +76,26 @@ def test_local_mode_with_localstripe_serves_the_stand_in(client: Any, monkeypatc
     settings.reset()
     html = client.http.get("/").body.decode()
     assert '<script src="/stripe-local/v3.js"' in html and "js.stripe.com" not in html
+    assert "confirmPayment" in client.http.get("/stripe-local/elements.js").body.decode()
     r = client.http.post("/stripe-local/confirm", headers={"Content-Type": "application/json"},
                          body=json.dumps({"client_secret": "not-a-secret", "card": {}}))
     assert r.status_code == 400  # reached, and refuses a malformed client secret before calling localstripe
+
+
+@pytest.fixture
+def dev_client(client: Any) -> Any:
+    """The in-process app with the local stack's own routes, as `devstack.app_server` serves it."""
+    from app import app
+    from devstack import stripe_local
+
+    stripe_local.register(app)
+    return client
+
+
+def test_the_app_alone_has_no_local_stack_routes() -> None:
+    import subprocess
+    import sys
+
+    code = "import app; print(sorted(p for p in app.app.routes if 'stripe-local' in p))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

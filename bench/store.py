@@ -1,0 +1,286 @@
+"""The local stack's store under a town's volume (issue 11): memory, write time versus data size, contention, restart.
+
+- store_memory: resident memory (VmRSS) of the AWS stand-in process of a real stack (`make run`'s processes, with
+  its journal) over 1,000 redemptions through the app from 8 threads (target < 150 MB), then over a longer run of
+  redemption-shaped transactions sent straight to the store (default 20,000; BENCH_STORE_LONG): growth per 1,000
+  next to the data stored per 1,000 (journal bytes), to show it follows the data, not the requests.
+- contention: 8 tills on one voucher through the app, 400 redemptions: refused (target 0), and DynamoDB requests per
+  redemption without contention, counted in-process (target <= 1.05).
+- write_time_vs_size: median redemption time through the app (in-process) with 1,000 and with 100,000 ledger
+  entries in the store (target ratio <= 1.5). The ledger is filled in the store process directly (a bulk load;
+  the wire would add minutes and change nothing measured).
+- restart: the stack restarted after `kill -9` of every process, with 50,000 ledger entries (and their idempotency
+  records) in the snapshot plus a journal tail: seconds until it serves again (target < 30 s).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN = {"Authorization": "Bearer local-admin-token"}
+LONG_RUN = int(os.environ.get("BENCH_STORE_LONG", "20000"))
+
+
+def _rss_mb(pid: int) -> float:
+    line = next(s for s in Path(f"/proc/{pid}/status").read_text().splitlines() if s.startswith("VmRSS:"))
+    return round(int(line.split()[1]) / 1024, 1)
+
+
+def _stack(data_dir: Path) -> Any:
+    from devstack.run import Stack, free_port
+
+    return Stack(app_port=free_port(), aws_port=free_port(), data_dir=data_dir, seed=False,
+                 log_dir=data_dir / "logs")
+
+
+def _shop_and_vouchers(base: str, cents: int, n: int) -> tuple[str, list[dict[str, Any]]]:
+    import requests
+
+    shop = requests.post(f"{base}/api/v1/retailers", headers=ADMIN, timeout=30, json={
+        "name": "Bench", "address": "Markt 1", "email": "b@example.org", "zone": "markt"}).json()
+    vouchers = requests.post(f"{base}/api/v1/vouchers", headers=ADMIN, timeout=30,
+                             json={"amount_cents": cents, "quantity": n}).json()["vouchers"]
+    return shop["api_key"], vouchers
+
+
+def _tills(base: str, key: str, tokens: list[str], per_till: int, threads: int = 8) -> list[int]:
+    import requests
+
+    statuses: list[int] = []
+
+    def till(i: int) -> None:
+        with requests.Session() as session:
+            for _ in range(per_till):
+                r = session.post(f"{base}/api/v1/redemptions", json={"token": tokens[i % len(tokens)],
+                                                                      "amount_cents": 1},
+                                 headers={"Authorization": f"Bearer {key}", "Idempotency-Key": uuid.uuid4().hex},
+                                 timeout=60)
+                statuses.append(r.status_code)
+
+    workers = [threading.Thread(target=till, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return statuses
+
+
+def _raw_redemptions(aws_url: str, n: int, threads: int = 8) -> None:
+    """Redemption-shaped transactions (conditional balance update + ledger entry + idempotency record)."""
+    import boto3
+    from botocore.config import Config
+
+    ddb = boto3.client("dynamodb", endpoint_url=aws_url, region_name="eu-central-1", aws_access_key_id="x",
+                       aws_secret_access_key="x", config=Config(max_pool_connections=threads * 2))
+    prefix = "marktplatz-"
+    vid = f"bench{uuid.uuid4().hex[:11]}"
+    ddb.put_item(TableName=f"{prefix}vouchers", Item={"voucher_id": {"S": vid}, "balance_cents": {"N": "999999999"},
+                                                      "status": {"S": "active"}})
+    counter = iter(range(n))
+    lock = threading.Lock()
+
+    def worker() -> None:
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            entry = f"{i:012d}{uuid.uuid4().hex[:8]}"
+            ddb.transact_write_items(TransactItems=[
+                {"Put": {"TableName": f"{prefix}ledger", "ConditionExpression": "attribute_not_exists(entry_id)",
+                         "Item": {"voucher_id": {"S": vid}, "entry_id": {"S": entry}, "kind": {"S": "redemption"},
+                                  "amount_cents": {"N": "-1"}, "created_at": {"S": "2026-12-01T10:00:00.000Z"},
+                                  "retailer_id": {"S": "ret_bench"}, "zone": {"S": "markt"}}}},
+                {"Put": {"TableName": f"{prefix}idempotency", "ConditionExpression": "attribute_not_exists(scope_key)",
+                         "Item": {"scope_key": {"S": f"redeem#ret_bench#{entry}"}, "request_hash": {"S": "x" * 64},
+                                  "status": {"N": "201"}, "response": {"S": "{" + "x" * 220 + "}"},
+                                  "expires_at": {"N": "1999999999"}}}},
+                {"Update": {"TableName": f"{prefix}vouchers", "Key": {"voucher_id": {"S": vid}},
+                            "UpdateExpression": "ADD balance_cents :m", "ConditionExpression": "balance_cents >= :a",
+                            "ExpressionAttributeValues": {":m": {"N": "-1"}, ":a": {"N": "1"}}}},
+            ])
+
+    workers = [threading.Thread(target=worker) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+
+
+def _journal_bytes(data_dir: Path) -> int:
+    return sum(p.stat().st_size for p in (data_dir / "aws").glob("*.jsonl"))
+
+
+def store_memory_and_contention() -> dict[str, Any]:
+    import requests
+
+    data_dir = Path(tempfile.mkdtemp(prefix="marktplatz-bench-store-"))
+    stack = _stack(data_dir).start()
+    try:
+        base, aws = stack.app_url, stack.pid_of("aws")
+        key, vouchers = _shop_and_vouchers(base, 1_000_000, 8)
+        _tills(base, key, [v["token"] for v in vouchers], 2)  # warm every process
+        before = _rss_mb(aws)
+        started = time.perf_counter()
+        statuses = _tills(base, key, [v["token"] for v in vouchers], 125)
+        burst = {"redemptions": len(statuses), "answered_201": statuses.count(201), "rss_before_mb": before,
+                 "rss_after_mb": _rss_mb(aws), "growth_mb": round(_rss_mb(aws) - before, 1), "target_mb": "< 150",
+                 "redemptions_per_s": round(len(statuses) / (time.perf_counter() - started), 1)}
+
+        [one] = _shop_and_vouchers(base, 1_000_000, 1)[1]
+        statuses = _tills(base, key, [one["token"]], 50)
+        balance = requests.get(f"{base}/api/v1/vouchers/{one['voucher_id']}", headers=ADMIN, timeout=30).json()
+        contention = {"tills": 8, "redemptions": len(statuses), "refused": len(statuses) - statuses.count(201),
+                      "refused_target": 0, "balance_ok": balance["balance_cents"] == 1_000_000 - statuses.count(201)}
+
+        rss_1k, bytes_1k = _rss_mb(aws), _journal_bytes(data_dir)
+        started = time.perf_counter()
+        _raw_redemptions(stack.aws_url, LONG_RUN)
+        seconds = time.perf_counter() - started
+        grown, stored = _rss_mb(aws) - rss_1k, _journal_bytes(data_dir) - bytes_1k
+        long_run = {"redemptions": LONG_RUN, "seconds": round(seconds, 1), "rss_before_mb": rss_1k,
+                    "rss_after_mb": _rss_mb(aws), "growth_mb": round(grown, 1),
+                    "growth_mb_per_1000": round(grown / LONG_RUN * 1000, 2),
+                    "journal_mb_per_1000": round(stored / LONG_RUN * 1000 / 2**20, 2),
+                    "note": "growth per 1,000 stays near the data stored per 1,000 (items in memory), not requests"}
+        return {"burst_1000_from_8_threads": burst, "long_run": long_run, "contention_one_voucher": contention}
+    finally:
+        stack.stop()
+
+
+def _median_redemption_ms(client: Any, key: str, tokens: list[str], n: int) -> float:
+    times = []
+    for i in range(n):
+        started = time.perf_counter()
+        r = client.http.post("/api/v1/redemptions", body=json.dumps({"token": tokens[i % len(tokens)],
+                                                                    "amount_cents": 1}),
+                             headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json",
+                                      "Idempotency-Key": uuid.uuid4().hex})
+        times.append(time.perf_counter() - started)
+        assert r.status_code == 201, r.body
+    return round(statistics.median(times) * 1000, 2)
+
+
+def _fill_ledger(total: int) -> int:
+    """Bulk-load ledger entries (and their idempotency records) into the in-process store up to `total`."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    backend = dynamodb_backends["123456789012"]["eu-central-1"]
+    ledger, idem = backend.get_table("marktplatz-ledger"), backend.get_table("marktplatz-idempotency")
+    have = len(ledger)
+    for i in range(have, total):
+        vid = f"fill{i // 20:012d}"  # 20 entries a voucher
+        entry = f"{i:012d}fill"
+        ledger.put_item({"voucher_id": {"S": vid}, "entry_id": {"S": entry}, "kind": {"S": "redemption"},
+                         "amount_cents": {"N": "-100"}, "created_at": {"S": "2026-12-01T10:00:00.000Z"},
+                         "retailer_id": {"S": "ret_fill"}, "zone": {"S": "markt"}, "actor": {"S": "ret_fill"}})
+        idem.put_item({"scope_key": {"S": f"redeem#ret_fill#{entry}"}, "request_hash": {"S": "x" * 64},
+                       "status": {"N": "201"}, "response": {"S": "{" + "x" * 220 + "}"},
+                       "expires_at": {"N": "1999999999"}})
+    return len(ledger)
+
+
+def size_figures() -> dict[str, Any]:
+    """In its own process (the store is in-process here, and filled in bulk): write time versus ledger size, and the
+    restart of a real stack from a store of 50,000 ledger entries."""
+    from chalice.test import Client
+
+    from app import app
+    from bench.common import local_aws
+    from devstack import moto_dynamodb
+    from devstack.store_journal import Journal
+
+    local_aws()
+    client = Client(app, stage_name="local")
+    r = client.http.post("/api/v1/retailers", headers={**ADMIN, "Content-Type": "application/json"},
+                         body=json.dumps({"name": "Bench", "address": "Markt 1", "email": "b@e.de", "zone": "markt"}))
+    key = json.loads(r.body)["api_key"]
+    r = client.http.post("/api/v1/vouchers", headers={**ADMIN, "Content-Type": "application/json"},
+                         body=json.dumps({"amount_cents": 1_000_000, "quantity": 20}))
+    tokens = [v["token"] for v in json.loads(r.body)["vouchers"]]
+    _median_redemption_ms(client, key, tokens, 20)  # warm
+    _fill_ledger(1000)
+    small = _median_redemption_ms(client, key, tokens, 200)
+
+    entries = _fill_ledger(50_000)
+    data_dir = Path(tempfile.mkdtemp(prefix="marktplatz-bench-restart-"))
+    (data_dir / "aws").mkdir()
+    journal = Journal(data_dir / "aws", app=None)  # type: ignore[arg-type]
+    journal.compact()  # the store as its own compaction would write it
+    journal.close()
+    moto_dynamodb.tracking = False
+    snapshot_mb = round((data_dir / "aws" / "snapshot.jsonl").stat().st_size / 2**20, 1)
+    restart = _restart_after_kill(data_dir)
+    restart.update({"ledger_entries": entries, "snapshot_mb": snapshot_mb, "target_s": "< 30"})
+
+    _fill_ledger(100_000)
+    large = _median_redemption_ms(client, key, tokens, 200)
+    return {"write_time_vs_size": {"median_ms_at_1000_entries": small, "median_ms_at_100000_entries": large,
+                                   "ratio": round(large / small, 2), "target_ratio": "<= 1.5"},
+            "restart": restart}
+
+
+def _restart_after_kill(data_dir: Path) -> dict[str, Any]:
+    """Start a stack on the data, add a journal tail, kill -9 every process, and time the start until it serves."""
+    import requests
+
+    stack = _stack(data_dir)
+    stack.start()
+    try:
+        key, vouchers = _shop_and_vouchers(stack.app_url, 100_000, 8)
+        tail = _tills(stack.app_url, key, [v["token"] for v in vouchers], 25)
+    finally:
+        for proc in stack.procs:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        stack.procs.clear()
+    stack = _stack(data_dir)
+    started = time.perf_counter()
+    stack.start()
+    try:
+        served = time.perf_counter() - started
+        ready = requests.get(f"{stack.app_url}/readyz", timeout=30).status_code
+        log = (data_dir / "logs" / "aws.log").read_text().splitlines()
+        loaded = [line for line in log if line.startswith("aws stand-in: loaded")][-1]
+    finally:
+        stack.stop()
+    return {"journal_tail_redemptions": tail.count(201), "seconds_until_serving": round(served, 1),
+            "readyz": ready, "store_log": loaded}
+
+
+def run() -> dict[str, Any]:
+    figures = store_memory_and_contention()
+    out = subprocess.run([sys.executable, "-c", "import json; from bench.store import size_figures; "
+                          "print('FIGURES' + json.dumps(size_figures()))"], cwd=ROOT, capture_output=True, text=True)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("FIGURES")]
+    if not lines:
+        raise RuntimeError(out.stderr[-2000:])
+    figures.update(json.loads(lines[-1][len("FIGURES"):]))
+    figures["requests_per_uncontended_redemption"] = _uncontended_requests()
+    return figures
+
+
+def _uncontended_requests() -> dict[str, Any]:
+    from bench.common import local_aws
+    from bench.vouchers import _client, dynamodb_calls_per_redemption
+
+    local_aws()
+    warm = dynamodb_calls_per_redemption(_client(), n=500)["warm_including_auth"]
+    return {"per_redemption": round(warm["per_redemption"], 3), "by_operation": warm["by_operation"],
+            "target": "<= 1.05"}
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))

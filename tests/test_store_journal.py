@@ -1,0 +1,105 @@
+"""The AWS stand-in's journal: every answered write survives kill -9, a torn last line is dropped, compaction keeps
+everything, and the other services' writes (SES identities and mails) are kept too."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from devstack.run import free_port, wait_http
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Store:
+    def __init__(self, data_dir: Path, compact_after: int) -> None:
+        self.data_dir, self.compact_after = data_dir, compact_after
+        self.proc: subprocess.Popen | None = None
+        self.url = ""
+
+    def start(self) -> Store:
+        port = free_port()
+        self.proc = subprocess.Popen([sys.executable, "-m", "devstack.aws_server", "--port", str(port),
+                                      "--data-dir", str(self.data_dir), "--compact-after", str(self.compact_after)],
+                                     cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"http://127.0.0.1:{port}"
+        wait_http(self.url, timeout=120, proc=self.proc)
+        return self
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def client(self, service: str = "dynamodb") -> Any:
+        return boto3.client(service, endpoint_url=self.url, region_name="eu-central-1", aws_access_key_id="x",
+                            aws_secret_access_key="x", config=Config(retries={"max_attempts": 1}))
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    s = Store(Path(tempfile.mkdtemp(prefix="mp-journal-")), compact_after=7)
+    yield s
+    if s.proc is not None and s.proc.poll() is None:
+        s.kill()
+
+
+def _state(ddb: Any) -> dict[str, Any]:
+    tables = sorted(ddb.list_tables()["TableNames"])
+    return {t: (sorted(ddb.scan(TableName=t, ConsistentRead=True)["Items"], key=repr),
+                ddb.describe_time_to_live(TableName=t)["TimeToLiveDescription"],
+                [i["IndexName"] for i in ddb.describe_table(TableName=t)["Table"].get("GlobalSecondaryIndexes", [])])
+            for t in tables}
+
+
+def test_answered_writes_survive_kill_9_and_compaction(store: Store) -> None:
+    ddb = store.start().client()
+    ddb.create_table(TableName="ledger", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "v", "KeyType": "HASH"}, {"AttributeName": "e", "KeyType": "RANGE"}],
+                     AttributeDefinitions=[{"AttributeName": "v", "AttributeType": "S"},
+                                           {"AttributeName": "e", "AttributeType": "S"},
+                                           {"AttributeName": "z", "AttributeType": "S"}],
+                     GlobalSecondaryIndexes=[{"IndexName": "by-zone", "Projection": {"ProjectionType": "ALL"},
+                                              "KeySchema": [{"AttributeName": "z", "KeyType": "HASH"},
+                                                            {"AttributeName": "e", "KeyType": "RANGE"}]}])
+    ddb.update_time_to_live(TableName="ledger", TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"})
+    for i in range(12):  # more lines than compact_after: at least one snapshot is written on the way
+        ddb.put_item(TableName="ledger", Item={"v": {"S": "a"}, "e": {"S": f"{i:03d}"}, "z": {"S": "markt"},
+                                               "blob": {"B": bytes([i, 255, 0])}, "tags": {"SS": ["x", "y"]}})
+    ddb.transact_write_items(TransactItems=[
+        {"Update": {"TableName": "ledger", "Key": {"v": {"S": "a"}, "e": {"S": "000"}},
+                    "UpdateExpression": "SET n = :n", "ExpressionAttributeValues": {":n": {"N": "5"}}}},
+        {"Delete": {"TableName": "ledger", "Key": {"v": {"S": "a"}, "e": {"S": "001"}}}}])
+    try:  # a cancelled transaction changes nothing and is not journaled
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": "ledger", "Item": {"v": {"S": "b"}, "e": {"S": "x"}}}},
+            {"ConditionCheck": {"TableName": "ledger", "Key": {"v": {"S": "a"}, "e": {"S": "001"}},
+                                "ConditionExpression": "attribute_exists(v)"}}])
+    except ddb.exceptions.TransactionCanceledException:
+        pass
+    ses = store.client("sesv2")
+    ses.create_email_identity(EmailIdentity="gutschein@example.org")
+    expected = _state(ddb)
+    assert (store.data_dir / "snapshot.jsonl").exists()
+
+    store.kill()
+    with open(sorted(store.data_dir.glob("journal-*.jsonl"))[-1], "ab") as f:
+        f.write(b'{"kind":"items","changes":[{"region":"eu-')  # a crash in the middle of an append
+    ddb = store.start().client()
+    assert _state(ddb) == expected
+    assert [i["IdentityName"] for i in store.client("sesv2").list_email_identities()["EmailIdentities"]] == [
+        "gutschein@example.org"]
+    ddb.delete_item(TableName="ledger", Key={"v": {"S": "a"}, "e": {"S": "002"}})  # appended after the torn line
+    expected = _state(ddb)
+    store.kill()
+    assert _state(store.start().client()) == expected
