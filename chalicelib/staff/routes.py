@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from chalice import Blueprint, Response
 
 from chalicelib.core import auth
@@ -18,6 +20,8 @@ signin = lazy("chalicelib.staff.signin")
 settlement = lazy("chalicelib.payments.settlement")
 
 bp = Blueprint(__name__)
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -124,7 +128,7 @@ def _audit_query():  # type: ignore[no-untyped-def]
     first = query_param(request, "from") or current
     last = query_param(request, "to") or current
     for value, name in ((first, "from"), (last, "to")):
-        if not settlement.MONTH_RE.match(value):
+        if not MONTH_RE.match(value):
             raise DomainError("invalid_request", f"'{name}' must be YYYY-MM.", field=name)
     if first > last:
         raise DomainError("invalid_request", "'from' must not be after 'to'.", field="from")

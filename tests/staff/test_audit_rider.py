@@ -13,6 +13,10 @@ from chalicelib.store.transactions import TransactionCancelled, UnitOfWork
 from chalicelib.vouchers.models import Voucher
 from tests.test_transactions_unit import FakeConnection, _error
 
+# No server is called, but PynamoDB caches each model's connection on first use: start the local store first so
+# that cache points at it, whichever test file runs first.
+pytestmark = pytest.mark.store
+
 
 class Rider:
     def __init__(self) -> None:
