@@ -10,6 +10,7 @@ month cannot be closed). See docs/backoffice.md.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -22,11 +23,13 @@ from chalicelib.store.transactions import TransactionCancelled, transaction
 from chalicelib.vouchers.models import Retailer
 
 FIRST_MONTH = "2020-01"
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def check_month(month: str) -> str:
     """A known month: YYYY-MM (else 400), not before the platform existed and not in the future (else 404)."""
-    settlement.month_bounds(month)
+    if not isinstance(month, str) or not MONTH_RE.match(month):
+        raise DomainError("invalid_request", "'month' must be YYYY-MM.", field="month")
     if month < FIRST_MONTH or month > settlement.current_month():
         raise not_found(f"There is no settlement for {month}.")
     return month

@@ -11,7 +11,6 @@ from contextvars import ContextVar
 from typing import Any
 
 from chalicelib.core import auth
-from chalicelib.store import transactions
 
 STAFF_ROLES = (auth.ADMIN, auth.FINANCE, auth.SUPPORT)
 CHANGING = ("POST", "PUT", "PATCH", "DELETE")
@@ -75,6 +74,8 @@ def audit_middleware(event: Any, get_response: Any) -> Any:
             return get_response(event)
         finally:
             auth.reset_current(principal_token)
+    from chalicelib.store import transactions  # with the first change, not at cold start
+
     pending = _RequestRecording(method, route, dict(event.uri_params or {}))
     request_token, rider_token = _request.set(pending), transactions.set_rider(pending)
     try:
