@@ -7,12 +7,17 @@ from chalicelib.core.http import answer_store_outages, error_middleware
 from chalicelib.core.logs import request_logging
 from chalicelib.footfall.routes import bp as footfall_routes
 from chalicelib.payments.routes import bp as payment_routes
+from chalicelib.payments.staff_routes import bp as payment_staff_routes
+from chalicelib.settlement.routes import bp as settlement_routes
 from chalicelib.signing.routes import bp as signing_key_routes
+from chalicelib.staff.middleware import audit_middleware
+from chalicelib.staff.routes import bp as staff_routes
 from chalicelib.system.routes import bp as system_routes
 from chalicelib.vouchers.jobs import bp as voucher_jobs
 from chalicelib.vouchers.pages import bp as voucher_pages
 from chalicelib.vouchers.retailer_routes import bp as retailer_routes
 from chalicelib.vouchers.routes import bp as voucher_routes
+from chalicelib.web.backoffice_routes import bp as backoffice_pages
 from chalicelib.web.routes import bp as web_pages
 from chalicelib.wlan.admin_routes import bp as wlan_admin_routes
 from chalicelib.wlan.jobs import bp as wlan_jobs
@@ -23,6 +28,7 @@ app.api.binary_types.extend(["image/png", "image/x-icon"])
 app.register_middleware(request_logging, "all")  # outermost: every line of the request carries its id
 app.register_middleware(error_middleware, "http")
 app.register_middleware(credentials_middleware(app), "http")  # inside the error middleware: its 401 is JSON
+app.register_middleware(audit_middleware, "http")  # inside: sees the route's own status
 answer_store_outages()
 
 app.register_blueprint(system_routes)
@@ -37,6 +43,10 @@ app.register_blueprint(wlan_admin_routes)
 app.register_blueprint(wlan_routes)
 app.register_blueprint(wlan_jobs)
 app.register_blueprint(footfall_routes)
+app.register_blueprint(staff_routes)
+app.register_blueprint(payment_staff_routes)
+app.register_blueprint(settlement_routes)
+app.register_blueprint(backoffice_pages)
 
 
 @app.schedule(Rate(10, unit=Rate.MINUTES))

@@ -259,6 +259,15 @@ def _web_banner(stack: Stack) -> list[str]:
 BANNER_LINES.append(_web_banner)
 
 
+def _backoffice_banner(stack: Stack) -> list[str]:
+    from chalicelib.staff.demo import banner_lines
+
+    return banner_lines(stack.app_url, (stack.demo or {}).get("staff"))
+
+
+BANNER_LINES.append(_backoffice_banner)
+
+
 def _wlan_banner(stack: Stack) -> list[str]:
     if not stack.gateway_url:
         return []

@@ -27,6 +27,9 @@ def seed() -> dict[str, Any]:
     demo = {"retailers": shops, "vouchers": [views.voucher_issued(v) for v in vouchers], "redemptions": redeemed}
     demo["footfall"] = seed_footfall()  # a month of counts for the marketing dashboard, and a marketing token
     demo["gateway"] = seed_wlan()
+    from chalicelib.staff.demo import seed_staff
+
+    demo["staff"] = seed_staff()  # one back-office account per role
     return demo
 
 

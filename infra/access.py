@@ -20,7 +20,7 @@ BATCH_GET = "dynamodb:BatchGetItem"
 # What the API function may do. Table logical name (chalicelib/store/tables.py models' `table_meta(...)`) ->
 # actions on the table itself.
 TABLE_ACTIONS: dict[str, list[str]] = {
-    "credentials": [GET, PUT, DELETE],  # auth lookup; retailer register/rotate/disable transactions
+    "credentials": [GET, PUT, UPDATE, DELETE],  # auth lookup; retailer register/edit/rotate/disable transactions
     "idempotency": [GET, PUT],  # replayed answers; written inside the effect's transaction
     "rate-limits": [UPDATE],  # one conditional ADD per request
     "vouchers": [GET, PUT, UPDATE, BATCH_GET],  # issue, redeem, block, expire; order status
@@ -33,7 +33,7 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     "voucher-zone-days": [UPDATE, QUERY],  # the dashboard's redemption series: hours
     "voucher-zone-months": [UPDATE, QUERY],  # and days
     # payments
-    "orders": [GET, PUT, UPDATE],
+    "orders": [GET, PUT, UPDATE, BATCH_GET, SCAN],  # support finds orders by e-mail; back-office overview
     "campaigns": [PUT, UPDATE, SCAN],  # budget decrement inside the order's transaction
     # WLAN
     "wlan-gateways": [GET, PUT, UPDATE, SCAN],
@@ -50,6 +50,14 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     "footfall-daily": [UPDATE, QUERY, BATCH_WRITE],
     "footfall-events": [PUT, QUERY],
     "footfall-marketing-users": [GET, PUT, UPDATE, SCAN],
+    # back office: staff, sessions, sign-in throttling, the audit log and closed settlement months
+    "staff": [GET, PUT, UPDATE, SCAN],
+    "staff-sessions": [GET, PUT, UPDATE, DELETE],  # UpdateItem only refreshes last_seen
+    "staff-signin-failures": [BATCH_GET, UPDATE],
+    # Audit entries are created with attribute_not_exists (UpdateItem when riding in a transaction, as the last item);
+    # no code path updates or deletes one, and there is no DeleteItem grant.
+    "audit": [PUT, UPDATE, QUERY],
+    "closed-months": [GET, PUT],  # written once when a month is closed
 }
 
 # Table logical name -> index names the code queries (Query on `<table arn>/index/<name>`, nothing else).
@@ -57,7 +65,8 @@ INDEX_QUERIES: dict[str, list[str]] = {
     "ledger": ["by-retailer"],  # a retailer's own history
     "vouchers": ["expiry-due"],  # the expiry job
     "retailers": ["listed"],  # the shop list
-    "orders": ["by-payment-intent", "refund-due"],
+    "orders": ["by-payment-intent", "refund-due", "by-email"],
+    "audit": ["by-object"],
     "wlan-grants": ["waiting"],
 }
 

@@ -39,7 +39,14 @@ DROP_DIRS = {"__pycache__", "tests", "test"}
 # Never imported at run time: stripe's 8 MB of request-parameter TypedDicts are imported only under
 # `if TYPE_CHECKING:`, Powertools' own HTTP router is unused (Chalice routes; the logger is all we use), and the
 # admin CLI runs on the operator's machine.
-NOT_SHIPPED = ("stripe/params/", "aws_lambda_powertools/event_handler/", "chalicelib/cli/", "cffi/")
+# pycountry's 22 MB of translations and its language/subdivision tables: schwifty looks up countries by code
+# (iso3166-1) and nothing else. schwifty's bank registries of countries outside SEPA: a retailer's payout account
+# must be in the SEPA zone (chalicelib/settlement/accounts.py refuses others), so those banks are never looked up.
+NOT_SHIPPED = ("stripe/params/", "aws_lambda_powertools/event_handler/", "chalicelib/cli/", "cffi/",
+               "pycountry/locales/", "pycountry/databases/iso3166-2", "pycountry/databases/iso3166-3",
+               "pycountry/databases/iso639", "pycountry/databases/iso15924", "pycountry/databases/iso4217",
+               *(f"schwifty/bank_registry/{source}_{country}." for source in ("generated", "manual")
+                 for country in ("ae", "ba", "cr", "ge", "il", "kz", "pk", "sa", "tr", "ua")))
 # cryptography's Rust extension loads only cffi's compiled `_cffi_backend`; the `cffi` Python package and its C
 # parser (pycparser) build bindings, which happened when the wheel was made.
 BUILD_ONLY = {"pycparser"}

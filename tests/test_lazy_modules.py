@@ -12,11 +12,13 @@ from chalicelib.core.lazy import lazy
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_importing_app_loads_no_footfall_or_payment_service() -> None:
+def test_importing_app_loads_no_footfall_payment_staff_or_settlement_service() -> None:
     code = ("import sys, app; print(sorted(m for m in sys.modules if m.startswith(('chalicelib.footfall.', "
-            "'chalicelib.payments.'))))")
+            "'chalicelib.payments.', 'chalicelib.staff.', 'chalicelib.settlement.', 'schwifty', 'sepaxml'))))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "['chalicelib.footfall.routes', 'chalicelib.payments.routes']"
+    assert out.stdout.strip() == str(["chalicelib.footfall.routes", "chalicelib.payments.routes",
+                                      "chalicelib.payments.staff_routes", "chalicelib.settlement.routes",
+                                      "chalicelib.staff.middleware", "chalicelib.staff.routes"])
 
 
 def test_a_lazy_module_loads_once_under_concurrent_first_use() -> None:

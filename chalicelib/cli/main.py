@@ -141,6 +141,33 @@ def settlements_export(api: ApiClient, a: argparse.Namespace) -> bytes:
     return api.request("GET", "/api/v1/settlements", query={"month": a.month, "format": "csv"}).body
 
 
+def settlements_close(api: ApiClient, a: argparse.Namespace) -> Any:
+    return api.json("POST", f"/api/v1/settlements/{_seg(a.month)}/close")
+
+
+def settlements_sepa(api: ApiClient, a: argparse.Namespace) -> bytes:
+    return api.request("GET", f"/api/v1/settlements/{_seg(a.month)}/sepa.xml").body
+
+
+def staff_create(api: ApiClient, a: argparse.Namespace) -> Any:
+    """The first back-office account is made with the admin token; its password is typed, never an argument."""
+    import getpass
+    import os
+
+    password = os.environ.get("MARKTPLATZ_STAFF_PASSWORD") or getpass.getpass("Password (12+ characters): ")
+    return api.json("POST", "/api/v1/staff", {"email": a.email, "name": a.name, "role": a.role,
+                                              "password": password})
+
+
+def staff_list(api: ApiClient, a: argparse.Namespace) -> Any:
+    return api.json("GET", "/api/v1/staff")
+
+
+def audit_export(api: ApiClient, a: argparse.Namespace) -> bytes:
+    query = {"from": a.from_, "to": a.to, "format": "csv"}
+    return api.request("GET", "/api/v1/audit", query={k: v for k, v in query.items() if v}).body
+
+
 def footfall_export(api: ApiClient, a: argparse.Namespace) -> bytes:
     query = {"zone": a.zone, "from": a.from_, "to": a.to, "resolution": a.resolution, "format": "csv"}
     return api.request("GET", "/api/v1/stats/footfall", query=query).body
@@ -263,11 +290,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rtl-label")
     p.set_defaults(run=sensors_register)
 
-    p = groups.add_parser("settlements", help="monthly settlement per retailer").add_subparsers(
-        dest="command", required=True).add_parser("export", help="CSV (semicolon, decimal comma, UTF-8 BOM)")
+    st = groups.add_parser("settlements", help="monthly settlement per retailer; close a month; SEPA payout file")
+    sts = st.add_subparsers(dest="command", required=True)
+    p = sts.add_parser("export", help="CSV (semicolon, decimal comma, UTF-8 BOM)")
     p.add_argument("--month", required=True, help="YYYY-MM")
     p.add_argument("--out", help="file to write (default: stdout)")
     p.set_defaults(run=settlements_export)
+    p = sts.add_parser("close", help="close a month that is over: its settlement is frozen")
+    p.add_argument("--month", required=True, help="YYYY-MM")
+    p.set_defaults(run=settlements_close)
+    p = sts.add_parser("sepa", help="SEPA credit transfer (pain.001.001.09) of a closed month")
+    p.add_argument("--month", required=True, help="YYYY-MM")
+    p.add_argument("--out", help="file to write (default: stdout)")
+    p.set_defaults(run=settlements_sepa)
+
+    sf = groups.add_parser("staff", help="back-office accounts (the password is asked for, or "
+                                         "MARKTPLATZ_STAFF_PASSWORD)").add_subparsers(dest="command", required=True)
+    p = sf.add_parser("create", help="a back-office account: admin, finance or support")
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", required=True, choices=["admin", "finance", "support"])
+    p.set_defaults(run=staff_create)
+    sf.add_parser("list").set_defaults(run=staff_list)
+
+    p = groups.add_parser("audit", help="the audit log").add_subparsers(dest="command", required=True).add_parser(
+        "export", help="CSV of the audit log")
+    p.add_argument("--from", dest="from_", help="YYYY-MM (default: this month)")
+    p.add_argument("--to", help="YYYY-MM")
+    p.add_argument("--out")
+    p.set_defaults(run=audit_export)
 
     p = groups.add_parser("footfall", help="footfall statistics").add_subparsers(
         dest="command", required=True).add_parser("export", help="CSV of the counts")

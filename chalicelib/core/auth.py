@@ -1,8 +1,10 @@
-"""Who is calling: the city's admin token, or an API key of a retailer, sensor or marketing user."""
+"""Who is calling: the city's admin token, an API key of a retailer, sensor or marketing user, or a member of the
+city's staff signed in to the back office with a session cookie (chalicelib/staff/sessions.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 from chalicelib.core import cache, public_routes, settings
@@ -10,6 +12,8 @@ from chalicelib.core.errors import forbidden, unauthorized
 from chalicelib.core.ids import key_hash
 
 ADMIN, RETAILER, SENSOR, MARKETING = "admin", "retailer", "sensor", "marketing"
+# Staff roles besides admin: finance settles and pays out; support looks up vouchers and orders and fixes them.
+FINANCE, SUPPORT = "finance", "support"
 CACHE_SECONDS = 60.0
 
 
@@ -22,6 +26,8 @@ class Principal(NamedTuple):
 
 
 _principals = cache.ttl("principals", seconds=CACHE_SECONDS)
+# Who this request is, once authenticated: the audit log (chalicelib/staff/audit.py) names them.
+_current: ContextVar[Principal | None] = ContextVar("principal", default=None)
 
 
 def bearer_token(request: Any) -> str | None:
@@ -51,7 +57,8 @@ def credentials_middleware(app: Any) -> Callable[[Any, Callable[[Any], Any]], An
     def check(event: Any, get_response: Callable[[Any], Any]) -> Any:
         path = (event.context or {}).get("resourcePath") or ""
         if (path.startswith("/api/") and event.method in app.routes.get(path, ())
-                and not public_routes.is_public(event.method, path) and not bearer_token(event)):
+                and not public_routes.is_public(event.method, path) and not bearer_token(event)
+                and "mp_staff=" not in (event.headers.get("cookie") or "")):  # staff: checked by auth.require
             raise unauthorized()
         return get_response(event)
 
@@ -63,7 +70,7 @@ def authenticate(request: Any, *, cached: bool = False) -> Principal:
     transaction re-checks the credential itself (the redemption's ConditionCheck on the retailer)."""
     token = bearer_token(request)
     if not token:
-        raise unauthorized()
+        return _staff(request)
     import hmac  # with the first keyed request, not at cold start
 
     if hmac.compare_digest(token.encode(), settings.admin_token().encode()):
@@ -81,6 +88,18 @@ def authenticate(request: Any, *, cached: bool = False) -> Principal:
     return principal
 
 
+def _staff(request: Any) -> Principal:
+    """A signed-in staff member; every state-changing request must carry the session's CSRF token."""
+    from chalicelib.staff import sessions
+
+    session = sessions.current(request)
+    if session is None:
+        raise unauthorized()
+    sessions.check_csrf(request, session)
+    account = session.account
+    return Principal(role=account.role, subject_id=account.email, name=account.name)
+
+
 def forget(hashed: str | None = None) -> None:
     if hashed is None:
         _principals.clear()
@@ -92,4 +111,17 @@ def require(request: Any, *roles: str, cached: bool = False) -> Principal:
     principal = authenticate(request, cached=cached)
     if principal.role not in roles:
         raise forbidden()
+    _current.set(principal)
     return principal
+
+
+def current_principal() -> Principal | None:
+    return _current.get()
+
+
+def clear_current() -> Any:
+    return _current.set(None)
+
+
+def reset_current(token: Any) -> None:
+    _current.reset(token)

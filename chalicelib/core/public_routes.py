@@ -30,6 +30,11 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
     ("GET", "/haendler-sw.js"),
     ("GET", "/haendler.webmanifest"),
     ("GET", "/dashboard"),
+    # the back office: page shells, signing in (e-mail and password) and out (a no-op without a session)
+    ("GET", "/verwaltung"),
+    ("GET", "/verwaltung/{section}"),
+    ("POST", "/api/v1/staff/session"),
+    ("DELETE", "/api/v1/staff/session"),
     # WLAN guests and gateways (gateways prove themselves with the faskey / gatewayhash)
     ("GET", "/wlan/fas/{gateway_id}"),
     ("POST", "/wlan/fas/{gateway_id}"),

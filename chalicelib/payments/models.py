@@ -31,6 +31,17 @@ class OrdersWithRefundDue(GlobalSecondaryIndex):
     refund_due = UnicodeAttribute(hash_key=True)
 
 
+class OrdersByEmail(GlobalSecondaryIndex):
+    """The back office finds a buyer's orders by e-mail address (support calls)."""
+
+    class Meta:
+        index_name = "by-email"
+        projection = KeysOnlyProjection()
+
+    email = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
 class Order(BaseModel):
     """A purchase of vouchers. Its status changes only by conditional writes; `paid` is set in the same transaction
     that writes the vouchers, which is what makes issuing happen exactly once."""
@@ -63,6 +74,7 @@ class Order(BaseModel):
 
     by_payment_intent = OrdersByPaymentIntent()
     with_refund_due = OrdersWithRefundDue()
+    by_email = OrdersByEmail()
 
 
 class Campaign(BaseModel):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.core import auth
-from chalicelib.core.auth import ADMIN, RETAILER
+from chalicelib.core.auth import ADMIN, FINANCE, RETAILER, SUPPORT
 from chalicelib.core.errors import DomainError
 from chalicelib.core.http import client_address, json_body, json_response, query_param
 from chalicelib.core.lazy import lazy
 from chalicelib.core.ratelimit import hit
 from chalicelib.core.validate import choice, email, integer, month_param, text, timestamp
 
+audit = lazy("chalicelib.staff.audit")
 # Loaded when a payment route is first called, not at every cold start (chalicelib/core/lazy.py).
 campaigns = lazy("chalicelib.payments.campaigns")
 config = lazy("chalicelib.payments.config")
@@ -67,14 +68,15 @@ def order_status(order_id: str):
 
 @bp.route("/api/v1/orders/{order_id}/withdrawal", methods=["POST"])
 def withdraw(order_id: str):
-    """Withdraw (Widerruf) within 14 days while no voucher is spent (public with the order secret, or admin)."""
+    """Withdraw (Widerruf) within 14 days while no voucher is spent (public with the order secret; or admin and
+    support staff)."""
     request = bp.current_request
-    if auth.bearer_token(request):
-        auth.require(request, ADMIN)
-        order, actor = orders.get_order(order_id), "admin"
+    if auth.bearer_token(request) or "mp_staff=" in (request.headers.get("cookie") or ""):
+        principal = auth.require(request, ADMIN, SUPPORT)
+        with audit.recorded(principal, "order.withdraw", "order", order_id):
+            order = refunds.withdraw_order(orders.get_order(order_id), audit.actor_of(principal).id)
     else:
-        order, actor = orders.order_for_holder(order_id, _order_secret()), "buyer"
-    order = refunds.withdraw_order(order, actor)
+        order = refunds.withdraw_order(orders.order_for_holder(order_id, _order_secret()), "buyer")
     view = orders.order_view(order)
     view["refund"] = "done" if order.refund_id else "pending"
     return json_response(view, headers=NO_STORE)
@@ -142,8 +144,8 @@ def _csv(month: str, rows: list[dict], name: str) -> Response:
 
 @bp.route("/api/v1/settlements", methods=["GET"])
 def settlements():
-    """Monthly settlement per retailer (admin): `?month=YYYY-MM`, `&format=csv` for Excel."""
-    auth.require(bp.current_request, ADMIN)
+    """Monthly settlement per retailer (finance, admin): `?month=YYYY-MM`, `&format=csv` for Excel."""
+    auth.require(bp.current_request, ADMIN, FINANCE)
     month = _month()
     result = settlement.settle_month(month)
     if _wants_csv():
@@ -165,6 +167,6 @@ def my_settlement():
 @bp.route("/api/v1/reports/liability", methods=["GET"])
 def liability():
     """Liability by month of booking (`?month=YYYY-MM`, default this month): sold, redeemed, reversed, refunded and
-    expired in the month; outstanding and blocked at its end; buyer's and bonus money apart (admin)."""
-    auth.require(bp.current_request, ADMIN)
+    expired in the month; outstanding and blocked at its end; buyer's and bonus money apart (finance, admin)."""
+    auth.require(bp.current_request, ADMIN, FINANCE)
     return json_response(settlement.liability_report(_month()), headers=NO_STORE)

@@ -32,6 +32,11 @@ MODEL_PATHS: list[str] = [
     "chalicelib.footfall.models:DailyCount",
     "chalicelib.footfall.models:Event",
     "chalicelib.footfall.models:MarketingUser",
+    "chalicelib.staff.models:StaffAccount",
+    "chalicelib.staff.models:StaffSession",
+    "chalicelib.staff.models:SigninFailures",
+    "chalicelib.staff.models:AuditEntry",
+    "chalicelib.settlement.models:ClosedMonth",
 ]
 
 

@@ -25,6 +25,11 @@ Retries live here and only here: a commit that DynamoDB refuses for reasons that
 backoff, up to `ATTEMPTS` times; then `TransactionBusy` (a "busy" domain error: please retry) is raised. A failed
 condition is never retried here; the caller decides (replay, refuse, re-read and try a new transaction).
 
+A request may also hand the next transaction a *rider*: an item that must be written together with whatever the
+request changes (the staff audit entry, chalicelib/staff/audit.py). The rider joins the first unit of work that
+commits in this request as its last action, named "audit"; if that commit is cancelled, nothing is written and the
+rider waits for the next one.
+
 This is the only module that knows DynamoDB's cancellation format. One botocore connection per endpoint is shared
 by all transactions: a client per transaction would cost more than the write itself (and, under `chalice local`'s
 thread per connection, made 50 concurrent redemptions time out).
@@ -35,7 +40,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from contextvars import ContextVar
+from typing import Any, Protocol, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -90,6 +96,27 @@ class TransactionBusy(DomainError):
 
     def __init__(self) -> None:
         super().__init__("busy", "This is being changed elsewhere right now; please retry.")
+
+
+class Rider(Protocol):
+    def transaction_item(self) -> dict[str, Any] | None:
+        """The operation kwargs of an UpdateItem that writes the rider, or None when the request adds nothing."""
+
+    def committed(self) -> None:
+        """Called once the transaction carrying the rider has committed."""
+
+
+RIDER_NAME = "audit"
+_rider: ContextVar[Rider | None] = ContextVar("transaction_rider", default=None)
+
+
+def set_rider(rider: Rider | None) -> Any:
+    """Attach (or with None, drop) the item the next committed transaction carries; returns a reset token."""
+    return _rider.set(rider)
+
+
+def reset_rider(token: Any) -> None:
+    _rider.reset(token)
 
 
 class UnitOfWork:
@@ -148,6 +175,21 @@ class UnitOfWork:
     def commit(self) -> None:
         if not len(self):
             return
+        rider = _rider.get()
+        item = rider.transaction_item() if rider is not None else None
+        if item is not None:
+            self._add("update", RIDER_NAME, item)
+        try:
+            self._send()
+        finally:
+            if item is not None:  # a cancelled unit of work may be committed again: without the rider
+                self._items["update"] = self._items["update"][:-1]  # a new list: the one sent stays as sent
+                self._names["update"] = self._names["update"][:-1]
+        if item is not None and rider is not None:
+            _rider.set(None)
+            rider.committed()
+
+    def _send(self) -> None:
         for attempt in range(ATTEMPTS):
             try:
                 self._connection.transact_write_items(

@@ -51,13 +51,17 @@ def build(app: Chalice, title: str = "Marktplatz API", version: str = "1") -> di
                 operation["requestBody"] = {"required": True,
                                             "content": {"application/json": {"schema": body}}}
             if not public_routes.is_public(method, path):
-                operation["security"] = [{"bearer": []}]
+                operation["security"] = [{"bearer": []}, {"staffSession": []}]
             item[method.lower()] = operation
         paths[path] = item
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            # Back-office staff: the session cookie from POST /api/v1/staff/session; changes also need the
+            # X-CSRF-Token header it answered.
+            "staffSession": {"type": "apiKey", "in": "cookie", "name": "mp_staff"}}},
         "paths": paths,
     }
 

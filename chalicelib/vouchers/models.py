@@ -104,6 +104,10 @@ class Retailer(BaseModel):
     status = UnicodeAttribute(default=ACTIVE)  # active | disabled
     key_hash = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    contact = UnicodeAttribute(null=True)  # contact person and phone, for the city
+    iban = UnicodeAttribute(null=True)  # compact, checked with schwifty; where the monthly payout goes
+    bic = UnicodeAttribute(null=True)
+    account_holder = UnicodeAttribute(null=True)
 
 
 def _counters(names: tuple[str, ...]) -> dict[str, NumberAttribute]:

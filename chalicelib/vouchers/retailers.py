@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import hmac
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -11,7 +12,7 @@ from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.ids import key_hash, random_id, secret_key
 from chalicelib.store.credentials import disable_holder, replace_key
 from chalicelib.store.models import Credential
-from chalicelib.store.transactions import transaction
+from chalicelib.store.transactions import TransactionCancelled, transaction
 from chalicelib.vouchers.models import ACTIVE, LISTED, Retailer
 
 
@@ -24,6 +25,10 @@ def retailer_view(retailer: Retailer) -> dict[str, Any]:
         "zone": retailer.zone,
         "status": retailer.status,
         "created_at": retailer.created_at,
+        "contact": retailer.contact,
+        "iban": retailer.iban,
+        "bic": retailer.bic,
+        "account_holder": retailer.account_holder,
     }
 
 
@@ -38,15 +43,59 @@ def _credential(retailer: Retailer, hashed: str) -> Credential:
                       name=retailer.name, created_at=clock.iso(clock.now()))
 
 
-def register_retailer(name: str, address: str, email: str, zone: str) -> tuple[Retailer, str]:
+def new_retailer_id() -> str:
+    return random_id("ret")
+
+
+def register_retailer(name: str, address: str, email: str, zone: str, *, contact: str | None = None,
+                      bank: BankDetails | None = None, retailer_id: str | None = None) -> tuple[Retailer, str]:
     api_key = secret_key("mpk")
     hashed = key_hash(api_key)
-    retailer = Retailer(random_id("ret"), name=name, address=address, email=email, zone=zone, status=ACTIVE,
-                        listed=LISTED, key_hash=hashed, created_at=clock.iso(clock.now()))
+    retailer = Retailer(retailer_id or new_retailer_id(), name=name, address=address, email=email, zone=zone,
+                        status=ACTIVE, listed=LISTED, key_hash=hashed, created_at=clock.iso(clock.now()),
+                        contact=contact,
+                        iban=bank.iban if bank else None, bic=bank.bic if bank else None,
+                        account_holder=bank.holder if bank else None)
     with transaction() as tx:
         tx.save(retailer, name="retailer", condition=Retailer.retailer_id.does_not_exist())
         tx.save(_credential(retailer, hashed), name="credential", condition=Credential.key_hash.does_not_exist())
     return retailer, api_key
+
+
+class BankDetails(NamedTuple):
+    holder: str
+    iban: str  # compact, already checked (chalicelib/settlement/accounts.py)
+    bic: str | None
+
+
+EDITABLE = ("name", "address", "email", "zone", "contact")
+
+
+def update_retailer(retailer_id: str, changes: dict[str, str | None], bank: BankDetails | None) -> Retailer:
+    """Edit a shop's details; its credential carries name and zone too, so both change in one transaction."""
+    retailer = get_retailer(retailer_id)
+    actions = [getattr(Retailer, k).set(v) for k, v in changes.items() if k in EDITABLE and v is not None]
+    if bank is not None:
+        actions += [Retailer.iban.set(bank.iban), Retailer.account_holder.set(bank.holder),
+                    Retailer.bic.set(bank.bic) if bank.bic else Retailer.bic.remove()]
+    if not actions:
+        raise DomainError("invalid_request", "Nothing to change.")
+    try:
+        with transaction() as tx:
+            tx.update(retailer, actions=actions, name="retailer", condition=Retailer.key_hash == retailer.key_hash)
+            if retailer.status == ACTIVE and (changes.get("name") or changes.get("zone")):
+                cred = [Credential.name.set(changes.get("name") or retailer.name),
+                        Credential.zone.set(changes.get("zone") or retailer.zone)]
+                tx.update(Credential(retailer.key_hash), actions=cred, name="credential",
+                          condition=Credential.key_hash.exists())
+    except TransactionCancelled:
+        raise DomainError("conflict", "The retailer changed meanwhile; please retry.") from None
+    auth.forget(retailer.key_hash)
+    return get_retailer(retailer_id)
+
+
+def key_belongs_to(retailer: Retailer, api_key: str) -> bool:
+    return retailer.status == ACTIVE and hmac.compare_digest(key_hash(api_key), retailer.key_hash)
 
 
 def get_retailer(retailer_id: str) -> Retailer:

@@ -7,7 +7,7 @@ import re
 from chalice import Blueprint
 
 from chalicelib.core import auth, settings
-from chalicelib.core.auth import ADMIN, RETAILER
+from chalicelib.core.auth import ADMIN, FINANCE, RETAILER, SUPPORT
 from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.http import client_address, json_body, json_response, query_param
 from chalicelib.core.lazy import lazy
@@ -16,6 +16,7 @@ from chalicelib.core.ratelimit import hit
 from chalicelib.core.validate import day_param, integer, text, timestamp
 from chalicelib.vouchers.rules import Refused
 
+audit = lazy("chalicelib.staff.audit")
 # Services load on the first request that needs them (core/lazy.py): cold start imports routes only.
 history = lazy("chalicelib.vouchers.history")
 issuing = lazy("chalicelib.vouchers.issuing")
@@ -32,13 +33,16 @@ IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
 @bp.route("/api/v1/vouchers", methods=["POST"])
 def issue_vouchers():
     """Issue vouchers without payment (admin): employer vouchers, city campaigns, prizes."""
-    auth.require(bp.current_request, ADMIN)
+    principal = auth.require(bp.current_request, ADMIN)
     body = json_body(bp.current_request)
     amount = integer(body, "amount_cents", minimum=1, maximum=issuing.MAX_AMOUNT_CENTS)
     quantity = integer(body, "quantity", minimum=1, maximum=issuing.MAX_QUANTITY)
     campaign = text(body, "campaign", required=False, max_length=100)
     expires_at = timestamp(body, "expires_at", required=False)
-    vouchers = issuing.issue_vouchers(amount, quantity, campaign=campaign, expires_at=expires_at)
+    with audit.recorded(principal, "voucher.issue", "campaign", campaign or "-", amount_cents=amount,
+                        quantity=quantity) as rec:
+        vouchers = issuing.issue_vouchers(amount, quantity, campaign=campaign, expires_at=expires_at)
+        rec.detail(first=vouchers[0].voucher_id, last=vouchers[-1].voucher_id)
     return json_response({"vouchers": [views.voucher_issued(v) for v in vouchers]}, 201)
 
 
@@ -78,8 +82,8 @@ def voucher_spending_history():
 
 @bp.route("/api/v1/vouchers/{voucher_id}", methods=["GET"])
 def voucher_detail(voucher_id: str):
-    """A voucher with its full ledger (admin)."""
-    auth.require(bp.current_request, ADMIN)
+    """A voucher with its full ledger (admin, support, finance)."""
+    auth.require(bp.current_request, ADMIN, SUPPORT, FINANCE)
     return json_response(lifecycle.voucher_with_ledger(voucher_id))
 
 
@@ -92,24 +96,30 @@ def _reason() -> str | None:
 
 @bp.route("/api/v1/vouchers/{voucher_id}/block", methods=["POST"])
 def block_voucher(voucher_id: str):
-    """Block a voucher (admin): it can no longer be redeemed."""
-    auth.require(bp.current_request, ADMIN)
-    voucher = lifecycle.block_voucher(voucher_id, _reason())
+    """Block a voucher (admin, support): it can no longer be redeemed."""
+    principal = auth.require(bp.current_request, ADMIN, SUPPORT)
+    reason = _reason()
+    with audit.recorded(principal, "voucher.block", "voucher", voucher_id, reason=reason):
+        voucher = lifecycle.block_voucher(voucher_id, reason, actor=audit.actor_of(principal).id)
     return json_response(views.voucher_admin(voucher))
 
 
 @bp.route("/api/v1/vouchers/{voucher_id}/unblock", methods=["POST"])
 def unblock_voucher(voucher_id: str):
-    """Unblock a blocked voucher (admin)."""
-    auth.require(bp.current_request, ADMIN)
-    return json_response(views.voucher_admin(lifecycle.unblock_voucher(voucher_id)))
+    """Unblock a blocked voucher (admin, support)."""
+    principal = auth.require(bp.current_request, ADMIN, SUPPORT)
+    with audit.recorded(principal, "voucher.unblock", "voucher", voucher_id):
+        voucher = lifecycle.unblock_voucher(voucher_id, actor=audit.actor_of(principal).id)
+    return json_response(views.voucher_admin(voucher))
 
 
 @bp.route("/api/v1/vouchers/{voucher_id}/reissue", methods=["POST"])
 def reissue_voucher(voucher_id: str):
-    """Re-issue the remaining balance of a blocked voucher under a new token (admin)."""
-    auth.require(bp.current_request, ADMIN)
-    new = lifecycle.reissue_voucher(voucher_id)
+    """Re-issue the remaining balance of a blocked voucher under a new token (admin, support)."""
+    principal = auth.require(bp.current_request, ADMIN, SUPPORT)
+    with audit.recorded(principal, "voucher.reissue", "voucher", voucher_id) as rec:
+        new = lifecycle.reissue_voucher(voucher_id, actor=audit.actor_of(principal).id)
+        rec.detail(new_voucher_id=new.voucher_id)
     return json_response({"replaced": voucher_id, "voucher": views.voucher_issued(new)}, 201)
 
 
@@ -139,9 +149,9 @@ def create_redemption():
 def list_redemptions():
     """The calling retailer's redemptions and reversals, newest first (`?date=YYYY-MM-DD`, `limit`, `cursor`)."""
     request = bp.current_request
-    principal = auth.require(request, RETAILER, ADMIN)
+    principal = auth.require(request, RETAILER, ADMIN, FINANCE, SUPPORT)
     retailer_id = principal.subject_id
-    if principal.role == ADMIN:
+    if principal.role != RETAILER:
         retailer_id = query_param(request, "retailer_id") or ""
         if not retailer_id:
             raise DomainError("invalid_request", "Admin must name 'retailer_id'.", field="retailer_id")
@@ -155,10 +165,14 @@ def list_redemptions():
 @bp.route("/api/v1/redemptions/{redemption_id}/reversal", methods=["POST"])
 def reverse(redemption_id: str):
     """Reverse (storno) a redemption: the same retailer within 30 minutes, or admin at any time; once."""
-    principal = auth.require(bp.current_request, RETAILER, ADMIN)
+    principal = auth.require(bp.current_request, RETAILER, ADMIN, SUPPORT)
     if len(redemption_id) > 100:
         raise not_found("No such redemption.")
-    reversed_ = redemption.reverse_redemption(principal, redemption_id)
+    if principal.role == RETAILER:
+        reversed_ = redemption.reverse_redemption(principal, redemption_id)
+    else:  # staff (support or admin) may reverse at any time, like the admin token
+        with audit.recorded(principal, "redemption.reverse", "redemption", redemption_id):
+            reversed_ = redemption.reverse_redemption(principal._replace(role=ADMIN), redemption_id)
     answer = reversed_._asdict()
     del answer["new"]
     return json_response(answer, 201 if reversed_.new else 200)

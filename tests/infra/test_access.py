@@ -89,6 +89,8 @@ def test_the_voucher_flows_need_exactly_the_granted_actions(api: Any, recorded: 
     api.json("POST", f"/api/v1/vouchers/{voucher_id}/unblock", token=ADMIN_TOKEN, expect=200)
     api.json("POST", f"/api/v1/vouchers/{voucher_id}/block", token=ADMIN_TOKEN, expect=200)
     api.json("POST", f"/api/v1/vouchers/{voucher_id}/reissue", token=ADMIN_TOKEN, expect=201)
+    api.json("PATCH", f"/api/v1/retailers/{other['retailer_id']}", {"name": "Buchladen am Dom"}, ADMIN_TOKEN,
+             expect=200)
     api.json("POST", f"/api/v1/retailers/{other['retailer_id']}/api-key", token=ADMIN_TOKEN, expect=200)
     api.json("POST", f"/api/v1/retailers/{other['retailer_id']}/disable", token=ADMIN_TOKEN, expect=200)
     api.json("POST", f"/api/v1/retailers/{other['retailer_id']}/enable", token=ADMIN_TOKEN, expect=200)

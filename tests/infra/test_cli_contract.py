@@ -111,6 +111,22 @@ def test_signing_key_and_voucher_commands(server: tuple[str, list]) -> None:
     assert seen[5]["idem"]
 
 
+def test_back_office_commands(server: tuple[str, list], tmp_path: Path, monkeypatch: Any) -> None:
+    url, seen = server
+    monkeypatch.setenv("MARKTPLATZ_STAFF_PASSWORD", "Ein-langes-Passwort-2026")
+    assert run(url, "staff", "create", "--email", "anna@billerbeck.example", "--name", "Anna", "--role",
+               "finance") == 0
+    assert run(url, "settlements", "close", "--month", "2026-10") == 0
+    assert run(url, "settlements", "sepa", "--month", "2026-10", "--out", str(tmp_path / "sepa.xml")) == 0
+    assert run(url, "audit", "export", "--from", "2026-10", "--out", str(tmp_path / "audit.csv")) == 0
+    assert [(r["method"], r["path"]) for r in seen] == [
+        ("POST", "/api/v1/staff"), ("POST", "/api/v1/settlements/2026-10/close"),
+        ("GET", "/api/v1/settlements/2026-10/sepa.xml"), ("GET", "/api/v1/audit")]
+    assert seen[0]["body"] == {"email": "anna@billerbeck.example", "name": "Anna", "role": "finance",
+                               "password": "Ein-langes-Passwort-2026"}
+    assert seen[3]["query"] == {"from": "2026-10", "format": "csv"} and (tmp_path / "audit.csv").read_bytes() == CSV
+
+
 def test_api_errors_and_bad_amounts(server: tuple[str, list], capsys: Any) -> None:
     url, _ = server
     from chalicelib.cli.client import ApiClient, ApiError

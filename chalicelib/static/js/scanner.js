@@ -496,7 +496,10 @@
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('/haendler-sw.js', {scope: '/haendler'}).catch(function () { /* optional */ });
   }
-  var saved = localStorage.getItem(KEY_STORE);
+  // The onboarding sheet's QR opens /haendler#key=...: sign in with it, then drop it from the address bar.
+  var linked = /^#key=([^&]+)$/.exec(location.hash);
+  if (linked) history.replaceState(null, '', location.pathname + location.search);
+  var saved = linked ? decodeURIComponent(linked[1]) : localStorage.getItem(KEY_STORE);
   if (saved) {
     login(saved).catch(function () { show($('login'), true); });
   } else {
