@@ -55,9 +55,9 @@ class Settings(NamedTuple):
     mail_from: str
     # Every AWS call (DynamoDB, SES, Secrets Manager) waits at most attempts x (connect + read), so that an API
     # answer comes within 10 s even with the store hung (then 503 store_unavailable), well inside API Gateway's 29 s
-    # and the Lambda timeout. AWS: 2 x (1 + 3 s), a retry beats DynamoDB's rare slow answer. Local: 2 x (1 + 3.5 s):
-    # the stand-in serves one request at a time, so reads get a little longer; the second attempt is what saves a
-    # request sent on a pooled connection the stand-in had already closed (an instant failure, no waiting).
+    # and the Lambda timeout: 2 x (1 + 3 s) plus botocore's backoff. On AWS a retry beats DynamoDB's rare slow answer;
+    # against the local stand-in it saves a request sent on a pooled connection the stand-in had already closed (an
+    # instant failure, no waiting), which a single attempt answered as 503.
     aws_connect_timeout_s: float = 1.0
     aws_read_timeout_s: float = 3.0
     aws_max_attempts: int = 2
@@ -112,7 +112,7 @@ def get() -> Settings:
         stripe_webhook_secret_env=env.get("STRIPE_WEBHOOK_SECRET") or None,
         mail_from=env.get("MARKTPLATZ_MAIL_FROM", "gutschein@billerbeck.example"),
         aws_connect_timeout_s=_float("MARKTPLATZ_AWS_CONNECT_TIMEOUT_S", 1.0),
-        aws_read_timeout_s=_float("MARKTPLATZ_AWS_READ_TIMEOUT_S", 3.5 if mode == "local" else 3.0),
+        aws_read_timeout_s=_float("MARKTPLATZ_AWS_READ_TIMEOUT_S", 3.0),
         aws_max_attempts=_int("MARKTPLATZ_AWS_MAX_ATTEMPTS", 2),
         extra={k: v for k, v in env.items() if k.startswith("MARKTPLATZ_")},
     )
