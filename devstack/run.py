@@ -82,12 +82,16 @@ class Stack:
         self.env: dict[str, str] = {}
         self.demo: dict | None = None
         self.stripe_url: str | None = None
+        self._logs_begun: set[str] = set()
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         out = None
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            out = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+            # A stack's logs begin with it (an old run's lines are not this run's); a restarted process appends.
+            mode = "ab" if name in self._logs_begun else "wb"
+            self._logs_begun.add(name)
+            out = open(self.log_dir / f"{name}.log", mode)  # noqa: SIM115 - closed with the process
         parent = os.getpid()
         proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT if out else None,
                                 start_new_session=True, preexec_fn=lambda: _die_with_parent(parent))
