@@ -14,7 +14,7 @@ from chalicelib.vouchers import views
 from chalicelib.vouchers.issuing import VoucherSpec, add_to_transaction, build_vouchers
 from chalicelib.vouchers.models import ACTIVE, BLOCKED, LedgerEntry, Voucher
 from chalicelib.vouchers.redemption import balance_hints
-from chalicelib.vouchers.rules import bonus_share
+from chalicelib.vouchers.rules import DISPUTE, bonus_share
 
 
 def get_voucher(voucher_id: str) -> Voucher:
@@ -57,20 +57,35 @@ def block_voucher(voucher_id: str, reason: str | None = None, actor: str = "admi
     return get_voucher(voucher_id)
 
 
+def _refunded() -> DomainError:
+    return DomainError("voucher_refunded", "The money on this voucher went back to the buyer; it stays blocked.")
+
+
+def _disputed() -> DomainError:
+    return DomainError("voucher_disputed", "The payment for this voucher is disputed; re-issue it once the dispute "
+                       "is closed.")
+
+
 def unblock_voucher(voucher_id: str, actor: str = "admin") -> Voucher:
     voucher = get_voucher(voucher_id)
     if voucher.replaced_by:
         raise DomainError("voucher_replaced", "This voucher's balance was re-issued; it stays blocked.")
+    if voucher.refunded_at:
+        raise _refunded()
     try:
         with transaction() as tx:
             tx.save(_status_entry(voucher_id, "unblock", actor, None), name="entry",
                     condition=LedgerEntry.entry_id.does_not_exist())
             tx.update(Voucher(voucher_id), name="voucher",
                       actions=[Voucher.status.set(ACTIVE), Voucher.block_reason.remove()],
-                      condition=(Voucher.status == BLOCKED) & Voucher.replaced_by.does_not_exist())
+                      condition=(Voucher.status == BLOCKED) & Voucher.replaced_by.does_not_exist()
+                      & Voucher.refunded_at.does_not_exist())
     except TransactionCancelled as err:
         if "voucher" not in err.failed:
             raise
+        now = err.item("voucher", Voucher)
+        if now is not None and now.refunded_at:
+            raise _refunded() from None
         raise DomainError("voucher_not_blocked", "This voucher is not blocked.") from None
     return get_voucher(voucher_id)
 
@@ -85,6 +100,10 @@ def reissue_voucher(voucher_id: str, actor: str = "admin") -> Voucher:
         raise DomainError("voucher_not_blocked", "Block the voucher before re-issuing it.")
     if old.replaced_by:
         raise DomainError("voucher_replaced", "This voucher was already re-issued.", replaced_by=old.replaced_by)
+    if old.refunded_at:
+        raise _refunded()
+    if old.block_reason == DISPUTE:
+        raise _disputed()
     remaining = int(old.balance_cents)
     if remaining <= 0:
         raise DomainError("insufficient_balance", "Nothing left to re-issue.", balance_cents=remaining)
@@ -105,7 +124,8 @@ def reissue_voucher(voucher_id: str, actor: str = "admin") -> Voucher:
             tx.update(Voucher(voucher_id), name="old_voucher",
                       actions=[Voucher.balance_cents.set(0), Voucher.replaced_by.set(new.voucher_id)],
                       condition=(Voucher.status == BLOCKED) & (Voucher.balance_cents == remaining)
-                      & Voucher.replaced_by.does_not_exist())
+                      & Voucher.replaced_by.does_not_exist() & Voucher.refunded_at.does_not_exist()
+                      & (Voucher.block_reason.does_not_exist() | (Voucher.block_reason != DISPUTE)))
     except TransactionCancelled as err:
         if "old_voucher" not in err.failed:
             raise
