@@ -16,7 +16,7 @@ BATCH_GET = "dynamodb:BatchGetItem"
 # Table logical name (chalicelib/store/tables.py models' `table_meta(...)`) -> actions on the table itself.
 TABLE_ACTIONS: dict[str, list[str]] = {
     "credentials": [GET, PUT, DELETE],  # auth lookup; retailer register/rotate/disable transactions
-    "idempotency": [GET, PUT],  # replayed answers; written inside the effect's transaction
+    "idempotency": [GET, PUT, UPDATE],  # replayed answers; admin issuing marks its batch done
     "rate-limits": [UPDATE],  # one conditional ADD per request
     "vouchers": [GET, PUT, UPDATE, BATCH_WRITE, BATCH_GET, SCAN],  # issue, redeem, block; order status; liability
     "ledger": [GET, PUT, QUERY, BATCH_WRITE, SCAN],  # immutable: never UpdateItem/DeleteItem; scan for liability
@@ -44,7 +44,7 @@ TABLE_ACTIONS: dict[str, list[str]] = {
 # Table logical name -> index names the code queries (Query on `<table arn>/index/<name>`, nothing else).
 INDEX_QUERIES: dict[str, list[str]] = {
     "ledger": ["by-retailer", "by-zone"],  # retailer history and settlement; redemptions per zone (footfall)
-    "orders": ["by-payment-intent", "refund-due"],
+    "orders": ["by-payment-intent", "refund-due", "awaiting-payment"],  # refund-due also lists failed refunds
     "wlan-grants": ["waiting"],
 }
 
