@@ -18,7 +18,7 @@ from chalicelib.wlan.jobs import bp as wlan_jobs
 from chalicelib.wlan.routes import bp as wlan_routes
 
 app = Chalice(app_name="marktplatz")
-app.api.binary_types.append("image/png")
+app.api.binary_types.extend(["image/png", "image/x-icon"])
 app.register_middleware(request_logging, "all")  # outermost: every line of the request carries its id
 app.register_middleware(error_middleware, "http")
 app.register_middleware(credentials_middleware(app), "http")  # inside the error middleware: its 401 is JSON

@@ -1,7 +1,10 @@
-"""`chalice local --no-autoreload`, run through Chalice's own CLI, with a listen backlog fit for a busy town.
+"""`chalice local --no-autoreload`, run through Chalice's own CLI, with a listen backlog fit for a busy town and an
+access log that names no person.
 
 Chalice's dev server inherits socketserver's listen backlog of 5: fifty tills connecting at once get their
-connections reset before a thread can accept them. Raising the backlog changes nothing else about `chalice local`.
+connections reset before a thread can accept them. Its access log is http.server's: the client's address and the
+full request line, query string included (Meraki's `client_mac`, openNDS' `fas=`); devstack/access_log.py
+replaces those lines.
 
 `--quiet-authmon`: a gateway's authmon polls the app every few seconds; its access lines (chalice's and ours) would
 scroll the banner away within a minute, so `make run` leaves them out unless asked to show them.
@@ -47,7 +50,10 @@ def main() -> None:
     from chalice import local
     from chalice.cli import main as chalice_main
 
+    from devstack.access_log import install_on
+
     local.ThreadedHTTPServer.request_queue_size = 256
+    install_on(local.ChaliceRequestHandler, "app")  # before quiet_authmon_polls wraps its log_request
     # The local stack's own routes (localstripe bridge), added to the app before `chalice local` imports it from
     # sys.modules; app.py itself, and so the Lambda, never has them.
     import app

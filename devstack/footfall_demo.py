@@ -1,5 +1,10 @@
-"""Demo footfall for `make run`: the demo zones, a sensor each, a month of realistic hourly counts (same numbers
-for the same dates on every run), a Sunday shopping event, and a marketing token."""
+"""Demo footfall for `make run`: the demo zones, a sensor each, realistic hourly counts (same numbers for the same
+dates on every run) - the last month for each zone and, for the market square, the same weeks a year earlier, so
+the dashboard's "Vorjahr" comparison has something to compare with - a Sunday shopping event, and a marketing token.
+
+Not the whole year in between: every stats query reads the zone's day items from a year before its range, and the
+local DynamoDB stand-in answers ~400 day items in seconds (real DynamoDB in one page), which would make the demo
+dashboard slow for nothing it shows by default."""
 
 from __future__ import annotations
 
@@ -20,6 +25,9 @@ HOUR_PROFILE = [0.2, 0.1, 0.1, 0.1, 0.1, 0.3, 0.8, 2.0, 3.5, 5.5, 8.0, 9.5, 9.5,
 WEEKDAY_FACTOR = [0.85, 0.9, 1.05, 0.9, 1.0, 1.35, 0.3]  # Wednesday and Saturday are market days
 DAILY_WALKERS = 4200
 DAYS = 30
+HISTORY_ZONE = "markt"  # the zone with a year-before comparison: the month shown, 364 days (52 weeks) earlier
+YEAR_DAYS = 364
+MARGIN_DAYS = 7  # a week around it, so a week or month view of the last month still finds its comparison
 
 
 def _count(zone: str, scale: float, local: datetime, shopping_sunday: bool) -> int:
@@ -34,22 +42,27 @@ def _count(zone: str, scale: float, local: datetime, shopping_sunday: bool) -> i
 def seed_footfall(now: datetime | None = None) -> dict[str, Any]:
     now = (now or clock.now()).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     start = now - timedelta(days=DAYS)
+    year_before = (now - timedelta(days=YEAR_DAYS + DAYS + MARGIN_DAYS), now - timedelta(days=YEAR_DAYS - MARGIN_DAYS))
     local_today = now.astimezone(clock.BERLIN).date()
     sunday = local_today - timedelta(days=(local_today.weekday() + 1) % 7 + 7)  # the Sunday before last
     out: dict[str, Any] = {"zones": [], "sensors": []}
     for zone_id, name, lat, lon, scale, ltr, rtl in DEMO_ZONES:
         zones.ensure_zone(zone_id, name, lat, lon)
         sensor, key = zones.register_sensor(f"Laser {name}", zone_id, "laser", ltr, rtl)
+        windows = [(start, now)]
+        if zone_id == HISTORY_ZONE:
+            windows.insert(0, year_before)
         readings = []
-        hour = start
-        while hour < now:
-            local = hour.astimezone(clock.BERLIN)
-            count = _count(zone_id, scale, local, local.date() == sunday)
-            ltr_share = random.Random(f"{zone_id}|{hour.isoformat()}|ltr").uniform(0.4, 0.6)
-            children = round(count * 0.06)
-            readings.append(Reading(hour, 60, count, round(count * ltr_share), count - round(count * ltr_share),
-                                    count - children, children))
-            hour += timedelta(hours=1)
+        for first, last in windows:
+            hour = first
+            while hour < last:
+                local = hour.astimezone(clock.BERLIN)
+                count = _count(zone_id, scale, local, local.date() == sunday)
+                ltr_share = random.Random(f"{zone_id}|{hour.isoformat()}|ltr").uniform(0.4, 0.6)
+                children = round(count * 0.06)
+                readings.append(Reading(hour, 60, count, round(count * ltr_share), count - round(count * ltr_share),
+                                        count - children, children))
+                hour += timedelta(hours=1)
         rollups.load_fresh(zone_id, sensor.sensor_id, readings)  # a fresh table: no hour holds data yet
         out["zones"].append(zone_id)
         out["sensors"].append({"zone": zone_id, "sensor_id": sensor.sensor_id, "ingest_key": key})

@@ -10,22 +10,22 @@ from __future__ import annotations
 
 import argparse
 import html
-import os
 import signal
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+from devstack.access_log import PrivateRequestLog
 from devstack.opennds_sim import HttpClient, SimulatedOpenNDS
 
 POLL_SECONDS = 2.0  # authmon polls every 5 s by default; quicker here so the demo feels immediate
 
 
 def make_handler(sim: SimulatedOpenNDS, app_url: str, lock: threading.Lock) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:  # no client addresses in logs, not even simulated ones
-            pass
+    class Handler(PrivateRequestLog, BaseHTTPRequestHandler):  # no client addresses in logs, not even simulated
+        server_label = "gateway"
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             if self.path.startswith("/status"):
@@ -81,11 +81,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--app", required=True, help="the app's base URL")
     parser.add_argument("--gateway-id", required=True)
-    parser.add_argument("--faskey", default=os.environ.get("MARKTPLATZ_DEMO_FASKEY"))
+    # A file, never the command line: every local user can read a process's arguments with `ps`.
+    parser.add_argument("--faskey-file", type=Path, required=True, help="file holding the gateway's faskey")
     parser.add_argument("--gatewayname", default="Billerbeck%20Markt%20Node%3a3ccd575265eb%20")
     parser.add_argument("--port", type=int, default=8001)
     args = parser.parse_args(argv)
-    sim = SimulatedOpenNDS(HttpClient(args.app), args.gateway_id, args.faskey, 3, gatewayname=args.gatewayname)
+    faskey = args.faskey_file.read_text().strip()
+    sim = SimulatedOpenNDS(HttpClient(args.app), args.gateway_id, faskey, 3, gatewayname=args.gatewayname)
     lock, stop = threading.Lock(), threading.Event()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(sim, args.app, lock))
     threading.Thread(target=authmon, args=(sim, lock, stop), daemon=True).start()

@@ -128,9 +128,15 @@ class Stack:
         gw = self.demo["gateway"]
         self.gateway_port = self.gateway_port or free_port()
         self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
+        # The faskey goes to the simulator in a file only we can read, never on its command line (`ps` shows those
+        # to every local user).
+        faskey_file = self.data_dir / "demo-gateway.faskey"
+        faskey_file.touch(mode=0o600)
+        faskey_file.chmod(0o600)
+        faskey_file.write_text(gw["faskey"])
         self.gateway_proc = self._spawn("gateway", [
             sys.executable, "-m", "devstack.gateway", "--app", self.app_url, "--gateway-id", gw["gateway_id"],
-            "--faskey", gw["faskey"], "--gatewayname", gw["gatewayname"], "--port", str(self.gateway_port)])
+            "--faskey-file", str(faskey_file), "--gatewayname", gw["gatewayname"], "--port", str(self.gateway_port)])
         wait_http(f"{self.gateway_url}/status", proc=self.gateway_proc)
 
     def pid_of(self, name: str) -> int:

@@ -28,6 +28,7 @@ from chalice import Blueprint, Chalice, Response
 from chalicelib.core import public_routes, settings
 from chalicelib.core.errors import DomainError, not_found
 from chalicelib.core.http import json_body, json_response
+from chalicelib.core.json_input import read_json
 
 # localstripe accepts any key of this shape; it is not a secret (real Stripe is never addressed by this module).
 LOCALSTRIPE_KEY = "sk_test_marktplatz_local"
@@ -109,8 +110,8 @@ def confirm_with_card(body: dict[str, Any]) -> dict[str, Any]:
     if intent.get("status") == "succeeded":
         return {"paymentIntent": _public(intent)}
     status, method = _request("POST", "/v1/payment_methods", _card(body))
-    if status != 200:
-        return {"error": _error(method)}
+    if status != 200:  # localstripe answers a card it cannot take with a bare 400
+        return {"error": _error(method, "invalid_number" if status == 400 else "card_declined")}
     status, intent = _request("POST", f"/v1/payment_intents/{intent_id}", {"payment_method": method["id"]})
     if status != 200:
         return {"error": _error(intent)}
@@ -129,17 +130,21 @@ def _public(intent: dict[str, Any]) -> dict[str, Any]:
             "currency": intent.get("currency")}
 
 
-def _error(answer: Any) -> dict[str, str]:
+def _error(answer: Any, default_code: str = "card_declined") -> dict[str, str]:
+    """A stripe.js-shaped error; the shop shows its own words for the code, never this English message."""
     err = (answer or {}).get("error") or {} if isinstance(answer, dict) else {}
-    return {"type": "card_error", "code": str(err.get("code") or "card_declined"),
-            "message": str(err.get("message") or "The card was declined.")}
+    answer = {"type": "card_error", "code": str(err.get("code") or default_code),
+              "message": str(err.get("message") or "The card was declined.")}
+    if err.get("decline_code"):
+        answer["decline_code"] = str(err["decline_code"])
+    return answer
 
 
 def _authenticate(intent_id: str, raw_body: bytes, success: bool) -> tuple[int, Any]:
     """localstripe's 3-D Secure step, which its stripe.js calls with the client secret."""
     api_base()
     try:
-        client_secret = str(json.loads(raw_body or b"{}").get("client_secret", ""))
+        client_secret = str(read_json(raw_body or b"{}").get("client_secret", ""))
     except (ValueError, AttributeError):
         client_secret = ""
     match = CLIENT_SECRET_RE.match(client_secret)

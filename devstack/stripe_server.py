@@ -34,6 +34,25 @@ def patch_store(path: Path) -> None:
     resources.Store.dump_to_disk = dump_to_disk
 
 
+def patch_retry_after_decline() -> None:
+    """Real Stripe lets a declined PaymentIntent (status `requires_payment_method`) be confirmed again with a new
+    payment method: that is how a shopper retries with another card in the same form. localstripe keeps the failed
+    charge, so the intent stays `requires_payment_method` and the next confirm answers 400. Giving the intent a new
+    payment method forgets the failed charge, as Stripe does."""
+    from localstripe.resources import PaymentIntent
+
+    original = PaymentIntent._update
+
+    def _update(self, **data):  # type: ignore[no-untyped-def]
+        retry = ("payment_method" in data and self.latest_charge is not None
+                 and self.status == "requires_payment_method")
+        original(self, **data)
+        if retry:
+            self.latest_charge = None
+
+    PaymentIntent._update = _update
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8420)
@@ -42,6 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.data_dir.mkdir(parents=True, exist_ok=True)
     patch_store(args.data_dir / "localstripe.pickle")
+    patch_retry_after_decline()
 
     from aiohttp import web
     from localstripe.resources import store
@@ -52,7 +72,11 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.INFO)
     logging.basicConfig(level=logging.INFO, format="localstripe: %(message)s")
     print(f"localstripe listening on http://127.0.0.1:{args.port}", flush=True)
-    web.run_app(app, host="127.0.0.1", port=args.port, print=None, handle_signals=True)
+    from devstack.access_log import aiohttp_access_logger
+
+    # aiohttp's default access line starts with the client's address; ours names no one.
+    web.run_app(app, host="127.0.0.1", port=args.port, print=None, handle_signals=True,
+                access_log_class=aiohttp_access_logger())
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ class Town:
     stored_gb: float = 0.5  # five years of ledger + footfall measurements
     custom_metrics: int = 6
     alarm_metrics: int = 46  # 2 per table (21 tables with every domain) + 2 for the 5xx rate + 2 scheduled fns
-    secrets: int = 3  # admin token, voucher keys, Stripe
+    secrets: int = 4  # admin token, voucher keys, Stripe, page-cursor key
     secret_calls: int = 6_000  # cold starts x secrets read (cached per container)
     mails: int = 330
     prices: dict[str, float] = field(default_factory=lambda: dict(PRICES))

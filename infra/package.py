@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from infra import stages
-from infra.template import merge_template, policy_document
+from infra.template import function_names, merge_template, policy_document
 
 ROOT = Path(__file__).resolve().parent.parent
 COPIED = ["app.py", "chalicelib"]
@@ -46,8 +46,14 @@ def _project_copy(tmp: Path, stage: stages.Stage, app) -> Path:
         else:
             shutil.copy2(src, project / name)
     (project / ".chalice").mkdir()
-    shutil.copy2(ROOT / ".chalice" / "config.json", project / ".chalice" / "config.json")
-    (project / ".chalice" / f"policy-{stage.name}.json").write_text(json.dumps(policy_document(app, stage), indent=1))
+    # One role per function, each with its own policy file (Chalice's per-function `iam_policy_file`).
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    functions = config["stages"][stage.name].setdefault("lambda_functions", {})
+    for name in function_names(app):
+        policy_file = f"policy-{stage.name}-{name}.json"
+        (project / ".chalice" / policy_file).write_text(json.dumps(policy_document(app, stage, name), indent=1))
+        functions.setdefault(name, {})["iam_policy_file"] = policy_file
+    (project / ".chalice" / "config.json").write_text(json.dumps(config, indent=2))
     return project
 
 

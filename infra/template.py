@@ -1,4 +1,4 @@
-"""The template merged into `chalice package` output: tables, secrets, the role's policy, logs, alarms.
+"""The template merged into `chalice package` output: tables, secrets, the roles' policies, logs, alarms, limits.
 
 Everything is derived from the code: tables from `chalicelib.store.tables.all_models()`, functions from the Chalice
 app's routes and event sources, permissions from infra/access.py. Nothing here holds a secret value.
@@ -55,33 +55,54 @@ def _table_arn(logical: str) -> dict[str, Any]:
     return {"Fn::GetAtt": [logical_id(logical), "Arn"]}
 
 
-def policy_document(app: Any, stage: Stage) -> dict[str, Any]:
-    """The one policy every function's role gets: exactly the declared actions on exactly our resources."""
-    logicals = [m.Meta.logical_name for m in _models()]
-    missing = [name for name in logicals if name not in access.TABLE_ACTIONS]
+def function_names(app: Any) -> dict[str, str]:
+    """Chalice function name -> CloudFormation id, for every function of the app."""
+    names = {access.API_FUNCTION: "APIHandler"} if app.routes else {}
+    names.update({source.name: to_cfn_resource_name(source.name) for source in app.event_sources})
+    names.update({fn.name: to_cfn_resource_name(fn.name) for fn in app.pure_lambda_functions})
+    return names
+
+
+def _check_declarations() -> None:
+    logicals = {m.Meta.logical_name for m in _models()}
+    missing = sorted(logicals - set(access.TABLE_ACTIONS))
     if missing:
         raise ValueError(f"infra/access.py TABLE_ACTIONS has no entry for table(s) {missing}")
+    for name, grants in access.JOB_GRANTS.items():
+        unknown = sorted((set(grants.tables) | set(grants.indexes) | set(grants.streams)) - logicals)
+        unknown += sorted(set(grants.secrets) - set(access.SECRETS))
+        unknown += sorted(set(grants.extra) - {s["Sid"] for s in access.EXTRA_STATEMENTS})
+        if unknown:
+            raise ValueError(f"infra/access.py JOB_GRANTS[{name!r}] names what the stack does not have: {unknown}")
+
+
+def policy_document(app: Any, stage: Stage, function: str = access.API_FUNCTION) -> dict[str, Any]:
+    """The policy of one function's role: exactly its declared actions on exactly our resources."""
+    _check_declarations()
+    grants = access.grants_for(function)
     statements: list[dict[str, Any]] = []
-    for logical in logicals:
+    for logical in [m.Meta.logical_name for m in _models()]:
         sid = logical_id(logical)
-        statements.append({"Sid": sid, "Effect": "Allow", "Action": sorted(access.TABLE_ACTIONS[logical]),
-                           "Resource": [_table_arn(logical)]})
-        indexes = access.INDEX_QUERIES.get(logical, [])
+        if grants.tables.get(logical):
+            statements.append({"Sid": sid, "Effect": "Allow", "Action": sorted(grants.tables[logical]),
+                               "Resource": [_table_arn(logical)]})
+        indexes = grants.indexes.get(logical, [])
         if indexes:
             statements.append({
                 "Sid": f"{sid}Indexes", "Effect": "Allow", "Action": ["dynamodb:Query"],
                 "Resource": [{"Fn::Sub": f"${{{sid}.Arn}}/index/{index}"} for index in indexes]})
-    for logical in access.STREAM_READERS:
+    for logical in grants.streams:
         statements.append({"Sid": f"{logical_id(logical)}Stream", "Effect": "Allow",
                            "Action": sorted(access.STREAM_ACTIONS),
                            "Resource": [{"Fn::GetAtt": [logical_id(logical), "StreamArn"]}]})
-    for name, actions in sorted(access.SECRETS.items()):
+    for name, actions in sorted(grants.secrets.items()):
         statements.append({"Sid": secret_id(name), "Effect": "Allow", "Action": sorted(actions),
                            "Resource": [{"Ref": secret_id(name)}]})
+    fid = function_names(app)[function]
     statements.append({
         "Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": [{"Fn::GetAtt": [f"{fid}LogGroup", "Arn"]} for fid in function_ids(app)]})
-    statements.extend(access.EXTRA_STATEMENTS)
+        "Resource": [{"Fn::GetAtt": [f"{fid}LogGroup", "Arn"]}]})
+    statements.extend(s for s in access.EXTRA_STATEMENTS if s["Sid"] in grants.extra)
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -174,6 +195,44 @@ def _functions(app: Any, stage: Stage) -> dict[str, Any]:
     return resources
 
 
+# The retailer API: what a till and a shop's back office call, with a retailer key.
+RETAILER_METHODS = [("/api/v1/redemptions", "POST"), ("/api/v1/redemptions", "GET"),
+                    ("/api/v1/redemptions/{redemption_id}/reversal", "POST"), ("/api/v1/retailers/me", "GET"),
+                    ("/api/v1/retailers/me/settlements", "GET")]
+
+
+def _method_path(path: str) -> str:
+    # MethodSettings and usage-plan throttles name a method as "/resource/path/METHOD" with "~1" for "/".
+    return path.replace("/", "~1")
+
+
+def _limits(app: Any, stage: Stage) -> dict[str, Any]:
+    """API Gateway throttling for the whole stage and the retailer API, the retailer API's usage plan, and the API
+    function's reserved concurrency: a flood is answered 429 by API Gateway, never by Lambda and DynamoDB bills."""
+    missing = [(p, m) for p, m in RETAILER_METHODS if m not in app.routes.get(p, {})]
+    if missing:
+        raise ValueError(f"RETAILER_METHODS names routes the app does not have: {missing}")
+    settings = [{"ResourcePath": "/*", "HttpMethod": "*", "ThrottlingRateLimit": stage.api_rate_per_second,
+                 "ThrottlingBurstLimit": stage.api_burst, "MetricsEnabled": True}]
+    settings += [{"ResourcePath": _method_path(path), "HttpMethod": method,
+                  "ThrottlingRateLimit": stage.retailer_rate_per_second, "ThrottlingBurstLimit": stage.retailer_burst}
+                 for path, method in RETAILER_METHODS]
+    throttle = {"RateLimit": stage.retailer_rate_per_second, "BurstLimit": stage.retailer_burst}
+    return {
+        "RestAPI": {"Properties": {"MethodSettings": settings}},
+        "APIHandler": {"Properties": {"ReservedConcurrentExecutions": stage.api_reserved_concurrency}},
+        # Requests that carry an API Gateway key (a POS integrator's, issued by the operator) are held to this plan
+        # on top of the stage limits; tills using retailer keys alone are held by the method settings above.
+        "RetailerUsagePlan": {"Type": "AWS::ApiGateway::UsagePlan", "DependsOn": ["RestAPIapiStage"], "Properties": {
+            "UsagePlanName": f"marktplatz-{stage.name}-retailer-api",
+            "Description": "Retailer API (redemptions, history, statements): rate, burst and a daily quota.",
+            "Throttle": throttle,
+            "Quota": {"Limit": stage.retailer_rate_per_second * 3600, "Period": "DAY"},
+            "ApiStages": [{"ApiId": {"Ref": "RestAPI"}, "Stage": "api", "Throttle": {
+                f"{path}/{method}": throttle for path, method in RETAILER_METHODS}}]}},
+    }
+
+
 def _streams(app: Any) -> dict[str, Any]:
     """Stream handlers name their table by placeholder ARN (README "Streams"); point them at the real stream."""
     resources: dict[str, Any] = {}
@@ -208,8 +267,9 @@ def merge_template(app: Any, stage: Stage) -> dict[str, Any]:
     resources.update(_alarms(app, stage))
     _deep_merge(resources, _functions(app, stage))
     _deep_merge(resources, _streams(app))
+    _deep_merge(resources, _limits(app, stage))
     # A stage-specific API name keeps dev's and prod's API Gateway metrics (and the 5xx alarm) apart.
-    resources["RestAPI"] = {"Properties": {"Name": f"marktplatz-{stage.name}"}}
+    _deep_merge(resources, {"RestAPI": {"Properties": {"Name": f"marktplatz-{stage.name}"}}})
     return {
         "Description": f"Marktplatz ({stage.name}): city vouchers, public WLAN and footfall for one town.",
         "Parameters": {

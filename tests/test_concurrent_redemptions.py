@@ -52,7 +52,7 @@ def test_concurrent_redemptions_keep_the_invariant(stack) -> None:  # type: igno
                     accepted[voucher["voucher_id"]].append(r.json())
                 else:
                     assert r.status_code == 409, r.text
-                    assert r.json()["error"]["code"] in ("insufficient_balance", "busy")
+                    assert r.json()["error"]["code"] == "insufficient_balance"  # never busy while it suffices
 
     threads = [threading.Thread(target=till, args=(n,)) for n in range(THREADS)]
     for t in threads:
@@ -71,6 +71,7 @@ def test_concurrent_redemptions_keep_the_invariant(stack) -> None:  # type: igno
         assert detail["balance_cents"] >= 0
         assert VALUE - sum(redemptions.values()) == detail["balance_cents"]  # initial − redemptions = balance
         assert sum(e["amount_cents"] for e in ledger) == detail["balance_cents"]
-        # each answer's balance is a real point in the voucher's history: all distinct, all ≥ 0
-        balances = sorted(a["balance_cents"] for a in accepted[voucher["voucher_id"]])
-        assert len(set(balances)) == len(balances) and all(b >= 0 for b in balances)
+        # each answer's balance is a point in the voucher's history after its own redemption: the balance right
+        # after it (compare-and-set) or, under contention, read right after its decrement
+        for a in accepted[voucher["voucher_id"]]:
+            assert detail["balance_cents"] <= a["balance_cents"] <= VALUE - a["amount_cents"]

@@ -81,3 +81,22 @@ def test_healthz_and_unknown_route_shape(api: Api) -> None:
     r = api.call("DELETE", "/api/v1/vouchers/balance")
     assert r.status_code == 405
     assert json.loads(r.body)["error"]["code"] == "method_not_allowed"
+
+
+def test_spending_history_for_the_token_holder(api: Api) -> None:
+    shop = api.retailer(zone="markt", name="Café <Domblick>")
+    [voucher] = api.vouchers(amount=2000)
+    first = api.redeem(shop["api_key"], voucher["token"], 1500)
+    assert first.status_code == 201
+    api.json("POST", f"/api/v1/redemptions/{first.json_body['redemption_id']}/reversal", token=shop["api_key"],
+             expect=201)
+    assert api.redeem(shop["api_key"], voucher["token"], 2000).status_code == 201
+    history = api.json("GET", f"/api/v1/vouchers/spending?token={voucher['token']}", expect=200)
+    assert [(r["amount_cents"], r["shop"], r["reversed"]) for r in history["redemptions"]] == [
+        (1500, "Café <Domblick>", True), (2000, "Café <Domblick>", False)]
+    assert set(history["redemptions"][0]) == {"at", "amount_cents", "shop", "reversed"}  # no retailer id, no address
+    assert api.json("GET", "/api/v1/vouchers/spending?token=NOPE", expect=400)["error"]["code"] == "invalid_token"
+    html = api.call("GET", f"/v/{voucher['token']}").body.decode()
+    assert "Vollständig eingelöst" in html and "vollständig eingelöst" in html
+    assert "Café &lt;Domblick&gt;" in html and "Café <Domblick>" not in html
+    assert html.count('data-testid="spent-row"') == 2 and "(storniert)" in html

@@ -67,6 +67,39 @@ def test_stale_hint_costs_one_failed_transaction_and_no_read() -> None:
     assert calls == ["TransactWriteItems", "TransactWriteItems"]
 
 
+def test_under_contention_a_decrement_redeems_and_the_answer_reads_the_balance(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Other tills are faster every time: after two stale compare-and-sets the redemption decrements (never `busy`
+    while the balance suffices), reads the balance for its answer, and a replay reports it as well."""
+    from chalicelib.vouchers import redemption
+
+    shop = _shop()
+    [voucher] = issuing.issue_vouchers(5000, 1)
+    vid = voucher.voucher_id
+    original = redemption.transaction
+
+    def another_till_first() -> object:  # a concurrent redemption commits just before each of ours
+        Voucher(vid).update(actions=[Voucher.balance_cents.add(-10)])
+        return original()
+
+    monkeypatch.setattr(redemption, "transaction", another_till_first)
+    with count_dynamodb_calls() as calls:
+        result = redeem(shop, views.token_for(voucher), 100, "till-busy-1", expected_balance_cents=5000)
+    monkeypatch.setattr(redemption, "transaction", original)
+    assert isinstance(result, Redeemed)
+    assert result.balance_cents == 5000 - 3 * 10 - 100 == int(Voucher.get(vid, consistent_read=True).balance_cents)
+    ours = [call for call in calls if call != "UpdateItem"]  # the other tills' writes are not ours
+    assert ours == ["TransactWriteItems", "TransactWriteItems", "TransactWriteItems", "GetItem"]
+    assert [int(e.amount_cents) for e in LedgerEntry.query(vid) if e.kind == "redemption"] == [-100]
+
+    again = redeem(shop, views.token_for(voucher), 100, "till-busy-1")
+    assert isinstance(again, Replayed) and again.redemption.redemption_id == result.redemption_id
+    assert again.redemption.balance_cents == result.balance_cents
+
+    refused = redeem(shop, views.token_for(voucher), 5000, "till-busy-2")  # and too much is still refused
+    assert isinstance(refused, Refused) and refused.code == "insufficient_balance"
+
+
 def test_refusals_write_nothing() -> None:
     shop = _shop()
     [voucher] = issuing.issue_vouchers(1000, 1)

@@ -11,7 +11,9 @@ from typing import Any
 
 from chalice import BadRequestError, ChaliceViewError, NotFoundError, Response
 
+from chalicelib.core.dates import DateInputError
 from chalicelib.core.errors import STORE_RETRY_AFTER_SECONDS, DomainError, store_unavailable
+from chalicelib.core.json_input import MAX_BYTES, JsonInputError, read_json
 
 log = logging.getLogger("marktplatz")
 
@@ -32,7 +34,7 @@ ERROR_STATUS: dict[str, int] = {
     **dict.fromkeys(("bad_request", "invalid_json", "invalid_request", "invalid_amount", "invalid_token",
                      "invalid_signature", "invalid_event", "invalid_cursor", "invalid_range", "invalid_bonus_code",
                      "idempotency_key_required", "incomplete_card", "too_many_records", "too_many_rows",
-                     "unknown_format"), 400),
+                     "unknown_format", "too_deep"), 400),
     "unauthorized": 401,
     "forbidden": 403,
     "not_found": 404,
@@ -43,6 +45,7 @@ ERROR_STATUS: dict[str, int] = {
                      "voucher_disputed", "voucher_refunded", "voucher_replaced", "voucher_spent",
                      "withdrawal_period_over", "zone_exists"), 409),
     **dict.fromkeys(("idempotency_key_reused", "several_locations", "unknown_zone"), 422),
+    "too_large": 413,
     "rate_limited": 429,
     # 503: try again later (Stripe retries a webhook answered so)
     **dict.fromkeys(("order_busy", "delivery_failed", "payment_unavailable", "store_unavailable"), 503),
@@ -65,15 +68,18 @@ def _plain_error(code: str, message: str, status: int) -> Response:
     return json_response({"error": {"code": code, "message": message}}, status)
 
 
-def json_body(request: Any) -> dict[str, Any]:
-    """The request's JSON object, or a clean `invalid_json` error."""
-    raw = request.raw_body
-    if not raw:
-        raise DomainError("invalid_json", "The request body must be a JSON object.")
+def json_value(request: Any, *, max_bytes: int = MAX_BYTES) -> Any:
+    """The request's JSON value (any type), read with the size and depth limits; `invalid_json`, `too_deep` or
+    `too_large` otherwise."""
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise DomainError("invalid_json", "The request body is not valid JSON.") from None
+        return read_json(request.raw_body, max_bytes=max_bytes)
+    except JsonInputError as err:
+        raise DomainError(err.code, err.message) from None
+
+
+def json_body(request: Any) -> dict[str, Any]:
+    """The request's JSON object, or a clean error. Every JSON route reads its body through here."""
+    body = json_value(request)
     if not isinstance(body, dict):
         raise DomainError("invalid_json", "The request body must be a JSON object.")
     return body
@@ -99,6 +105,10 @@ def error_middleware(event: Any, get_response: Callable[[Any], Response]) -> Res
         response = get_response(event)
     except DomainError as err:
         return error_response(err)
+    except JsonInputError as err:  # a body read without json_value still answers like one read with it
+        return error_response(DomainError(err.code, err.message))
+    except DateInputError as err:
+        return error_response(DomainError("invalid_request", f"Invalid date: {err}."))
     except NotFoundError as err:
         return _plain_error("not_found", str(err) or "Not found.", 404)
     except BadRequestError as err:

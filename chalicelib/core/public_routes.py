@@ -16,6 +16,8 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
     ("GET", "/v/{token}/qr.png"),
     ("GET", "/v/{token}/qr.svg"),
     ("GET", "/api/v1/vouchers/balance"),
+    ("GET", "/api/v1/vouchers/spending"),
+    ("GET", "/bestellung/{order_id}"),
     ("GET", "/api/v1/shops"),
     ("GET", "/api/v1/campaigns/current"),
     ("POST", "/api/v1/orders"),
@@ -41,6 +43,12 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
     ("GET", "/.well-known/voucher-keys.json"),
     ("GET", "/openapi.json"),
     ("GET", "/static/{folder}/{name}"),
+    ("GET", "/favicon.ico"),
+    # the town's legal pages, linked from every page's footer
+    ("GET", "/impressum"),
+    ("GET", "/datenschutz"),
+    ("GET", "/agb"),
+    ("GET", "/widerruf"),
 })
 
 _extra: set[tuple[str, str]] = set()

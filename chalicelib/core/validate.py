@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from chalicelib.core import dates
 from chalicelib.core.errors import DomainError
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[A-Za-z]{2,}$")
@@ -58,13 +59,30 @@ def timestamp(body: dict[str, Any], name: str, *, required: bool = True) -> date
 
 def parse_timestamp(value: str, name: str) -> datetime:
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise DomainError("invalid_request", f"'{name}' must be an ISO 8601 timestamp.", field=name) from None
+        parsed = dates.parse_instant(value)
+    except dates.DateInputError:
+        raise DomainError("invalid_request", f"'{name}' must be an ISO 8601 timestamp between {dates.MIN_YEAR} "
+                          f"and {dates.MAX_YEAR}.", field=name) from None
     if parsed.tzinfo is None:
         raise DomainError("invalid_request", f"'{name}' needs a UTC offset, e.g. 2026-12-31T23:59:59+01:00.",
                           field=name)
     return parsed
+
+
+def day_param(value: str, name: str = "date") -> date:
+    """A `?date=YYYY-MM-DD` (or body field) as a calendar day, or a 400 naming the field."""
+    try:
+        return dates.parse_day(value)
+    except dates.DateInputError as err:
+        raise DomainError("invalid_request", f"'{name}' must be a date as YYYY-MM-DD ({err}).", field=name) from None
+
+
+def month_param(value: str, name: str = "month") -> tuple[int, int]:
+    """A `?month=YYYY-MM` as (year, month), or a 400 naming the field."""
+    try:
+        return dates.parse_month(value)
+    except dates.DateInputError as err:
+        raise DomainError("invalid_request", f"'{name}' must be YYYY-MM ({err}).", field=name) from None
 
 
 def choice(body: dict[str, Any], name: str, options: tuple[str, ...], *, required: bool = True,

@@ -11,19 +11,29 @@ WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"
 FOOTFALL_HEADERS = ["Zone", "Beginn", "Datum", "Uhrzeit", "Wochentag", "Fußgänger insgesamt",
                     "Fußgänger Richtung 1", "Fußgänger Richtung 2", "Erwachsene", "Kinder", "Stunden mit Daten",
                     "Vorwoche (7 Tage früher)", "Vorjahr (364 Tage früher)", "WLAN-Sitzungen", "WLAN-Geräte",
-                    "Gutschein-Einlösungen", "Eingelöst (€)"]
+                    "Gutschein-Einlösungen", "Eingelöst (€)", "Stunden im Zeitabschnitt", "Vollständig"]
 
 
 def _at(series: dict[str, Any] | None, name: str, i: int) -> Any:
     return series[name][i] if series else None
 
 
+def bucket_hours(stats: dict[str, Any]) -> list[int]:
+    """Hours each bucket spans (23 or 25 on the clock-change days), from its start to the next one's."""
+    edges = [datetime.fromisoformat(b) for b in stats["buckets"]] + [datetime.fromisoformat(stats["to"])]
+    return [round((b - a).total_seconds() / 3600) for a, b in zip(edges, edges[1:], strict=False)]
+
+
 def footfall_csv(stats: dict[str, Any]) -> str:
+    """One row per zone and bucket; a bucket whose hours are not all measured says "nein" under "Vollständig", so
+    a partial week or day is not read as a collapse."""
     rows: list[list[str]] = [FOOTFALL_HEADERS]
+    spans = bucket_hours(stats)
     for zone in stats["zones"]:
         current = zone["footfall"]
         for i, label in enumerate(stats["buckets"]):
             start = datetime.fromisoformat(label)
+            complete = current["hours"][i] >= spans[i]
             rows.append([
                 zone["name"], label, start.strftime("%d.%m.%Y"), start.strftime("%H:%M"), WEEKDAYS[start.weekday()],
                 whole(current["count"][i]), whole(current["ltr_count"][i]), whole(current["rtl_count"][i]),
@@ -31,6 +41,7 @@ def footfall_csv(stats: dict[str, Any]) -> str:
                 whole(_at(zone["week_before"], "count", i)), whole(_at(zone["year_before"], "count", i)),
                 whole(_at(zone["wlan"], "sessions", i)), whole(_at(zone["wlan"], "devices", i)),
                 whole(zone["vouchers"]["redemptions"][i]), euros(zone["vouchers"]["redeemed_cents"][i]),
+                whole(spans[i]), "ja" if complete else "nein",
             ])
     return document(rows)
 

@@ -12,6 +12,7 @@ from chalicelib.footfall import rollups
 from chalicelib.footfall.readings import Reading, parse_record
 
 MAX_RECORDS = 1000
+MAX_BODY_BYTES = 1024 * 1024  # 1,000 records, pretty-printed, with room to spare
 
 
 @dataclass

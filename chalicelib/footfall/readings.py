@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
+from chalicelib.core import dates
+
 INTERVALS = (5, 15, 60)
 OPTIONAL_COUNTS = ("ltr_count", "rtl_count", "adult_count", "child_count")
 MAX_COUNT = 1_000_000  # people per interval past one counter: anything above is a broken device
 CLOCK_SKEW = timedelta(minutes=2)  # sensor clocks drift; an interval starting this far ahead is still "now"
-MIN_YEAR, MAX_YEAR = 2000, 2100  # outside: a broken clock, not a measurement
 
 
 class Reading(NamedTuple):
@@ -54,15 +55,11 @@ def _count(value: Any, name: str, reasons: list[str], required: bool) -> int | N
 
 def parse_instant(value: Any) -> datetime | None:
     """An ISO 8601 timestamp with an offset, as UTC; None if it is not one."""
-    if not isinstance(value, str) or len(value) > 40:
-        return None
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        if parsed.tzinfo is None or not MIN_YEAR <= parsed.year <= MAX_YEAR:
-            return None
-        return parsed.astimezone(UTC)
-    except (ValueError, OverflowError):
+        parsed = dates.parse_instant(value)
+    except dates.DateInputError:
         return None
+    return parsed.astimezone(UTC) if parsed.tzinfo is not None else None
 
 
 def parse_record(record: Any, now: datetime) -> tuple[Reading | None, list[str]]:

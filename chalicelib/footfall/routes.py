@@ -3,7 +3,6 @@ call a service verb, answer JSON (or CSV)."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +11,7 @@ from chalice import Blueprint, Response
 from chalicelib.core import auth, clock
 from chalicelib.core.auth import ADMIN, MARKETING, SENSOR
 from chalicelib.core.errors import DomainError
-from chalicelib.core.http import json_body, json_response, query_param
+from chalicelib.core.http import json_body, json_response, json_value, query_param
 from chalicelib.core.lazy import lazy
 from chalicelib.core.validate import choice, email, text, timestamp
 
@@ -98,11 +97,7 @@ def rotate_sensor_key(sensor_id: str):
 
 
 def _records(request: Any) -> list[Any]:
-    raw = request.raw_body
-    try:
-        body = json.loads(raw) if raw else None
-    except (ValueError, UnicodeDecodeError):
-        raise DomainError("invalid_json", "The request body is not valid JSON.") from None
+    body = json_value(request, max_bytes=ingest.MAX_BODY_BYTES)
     records = body.get("records") if isinstance(body, dict) else body
     if not isinstance(records, list) or not records:
         raise DomainError("invalid_request", "Send a JSON list of records, or {\"records\": [...]}.",

@@ -7,12 +7,12 @@ hours and an hour bucket on the October switch appears twice (02:00+02:00 and 02
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
+from chalicelib.core import dates
 from chalicelib.core.clock import berlin
 
 RESOLUTIONS = ("hour", "day", "week", "month")
@@ -21,8 +21,8 @@ HOUR = timedelta(hours=1)
 SUPPRESS_BELOW = 10
 WEEK_DAYS, YEAR_DAYS = 7, 364  # 364 = 52 weeks: the same weekday a year earlier
 MAX_BUCKETS = {"hour": 24 * 93, "day": 3 * 366, "week": 3 * 53, "month": 36}
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-MIN_YEAR, MAX_YEAR = 2000, 2100
+DATE_RE = dates.DAY_RE
+MIN_YEAR, MAX_YEAR = dates.MIN_YEAR, dates.MAX_YEAR
 
 Values = tuple[int | None, ...]  # one value per FIELDS entry
 
@@ -42,14 +42,10 @@ def parse_bound(value: str, *, end: bool) -> datetime:
     value = value.strip()
     try:
         if DATE_RE.match(value):
-            day = date.fromisoformat(value)
-            if not MIN_YEAR <= day.year <= MAX_YEAR:
-                raise ValueError(value)
+            day = dates.parse_day(value)
             return local_midnight(day + timedelta(days=1) if end else day).astimezone(UTC)
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-            raise ValueError(value)
-    except (ValueError, OverflowError):
+        parsed = dates.parse_instant(value)
+    except dates.DateInputError:
         raise RangeError(f"'{value[:40]}' is neither a date (YYYY-MM-DD) nor an ISO 8601 time between "
                          f"{MIN_YEAR} and {MAX_YEAR}") from None
     if parsed.tzinfo is None:

@@ -1,5 +1,6 @@
-"""send_vouchers: the buyer's e-mail through SES (sesv2), German first with the English text below, one inline QR
-per voucher (PNG by Content-ID, so it shows without loading remote images) and a link to each voucher page."""
+"""send_vouchers: the buyer's e-mail through SES (sesv2) in the language they bought in, with the order number, one
+inline QR per voucher (PNG by Content-ID, so it shows without loading remote images), a link to each voucher page
+and links to the town's legal pages (Widerrufsbelehrung, AGB, Datenschutz, Impressum)."""
 
 from __future__ import annotations
 
@@ -23,33 +24,58 @@ def _date_de(voucher: Voucher) -> str:
 
 TEXTS = {
     "de": {
-        "subject": "Ihre Stadtgutscheine aus {town}",
+        "subject": "Ihre Stadtgutscheine aus {town} – Bestellung {order}",
         "hello": "Vielen Dank für Ihren Einkauf! Hier sind Ihre {n} Stadtgutschein(e) für {town}.",
+        "order": "Bestellnummer: {order}",
         "voucher": "Gutschein {i}: {amount}, gültig bis {until}",
         "bonus": "(davon {bonus} Bonus der Stadt)",
         "open": "Gutschein öffnen und drucken",
         "how": "Zeigen Sie den QR-Code an der Kasse eines teilnehmenden Geschäfts. Sie können den Betrag in Teilen "
                "ausgeben. Auf der Gutscheinseite finden Sie eine Druckversion.",
-        "withdraw": "Sie können den Kauf innerhalb von 14 Tagen widerrufen, solange kein Gutschein eingelöst wurde.",
+        "withdraw": "Sie können den Kauf innerhalb von 14 Tagen widerrufen. Einzelheiten und das Muster-"
+                    "Widerrufsformular finden Sie in der Widerrufsbelehrung:",
+        "legal": "Rechtliches",
     },
     "en": {
-        "subject": "Your city vouchers from {town}",
+        "subject": "Your city vouchers from {town} – order {order}",
         "hello": "Thank you for your purchase! Here are your {n} city voucher(s) for {town}.",
+        "order": "Order number: {order}",
         "voucher": "Voucher {i}: {amount}, valid until {until}",
         "bonus": "(including a {bonus} bonus from the town)",
         "open": "Open and print the voucher",
         "how": "Show the QR code at the till of a participating shop. You can spend the amount in parts. The voucher "
                "page has a printable version.",
-        "withdraw": "You may withdraw from the purchase within 14 days as long as no voucher has been spent.",
+        "withdraw": "You may withdraw from the purchase within 14 days. The withdrawal notice, with the model form, "
+                    "is here:",
+        "legal": "Legal",
     },
 }
+
+
+def _legal_links(lang: str) -> list[tuple[str, str]]:
+    from chalicelib.web import legal
+
+    base = settings.get().base_url
+    return [(legal.title(p.slug, lang), f"{base}{legal.link(p.slug, lang)}") for p in legal.PAGES]
+
+
+def _operator(lang: str) -> str:
+    """Who sends the mail (name and address, as a commercial e-mail must say), from the town's legal facts."""
+    from chalicelib.web import legal
+
+    s = settings.get()
+    name = s.env("MARKTPLATZ_LEGAL_OPERATOR") or legal.facts(lang)["operator"]
+    address = s.env("MARKTPLATZ_LEGAL_ADDRESS")
+    return f"{name}, {address}" if address else name
 
 
 def _lines(lang: str, order: Order, vouchers: list[Voucher], urls: list[str]) -> tuple[list[str], list[str]]:
     town = settings.get().town_name
     tx = TEXTS[lang]
-    text = [tx["hello"].format(n=len(vouchers), town=town), ""]
-    html = [f"<p>{escape(tx['hello'].format(n=len(vouchers), town=town))}</p>"]
+    hello = tx["hello"].format(n=len(vouchers), town=town)
+    order_no = tx["order"].format(order=order.order_id)
+    text = [hello, order_no, ""]
+    html = [f"<p>{escape(hello)}</p>", f"<p><strong>{escape(order_no)}</strong></p>"]
     for i, (voucher, url) in enumerate(zip(vouchers, urls, strict=True), start=1):
         amount = euros(int(voucher.initial_cents), lang)
         until = _date_de(voucher) if lang == "de" else views.expires_iso(voucher)[:10]
@@ -61,36 +87,39 @@ def _lines(lang: str, order: Order, vouchers: list[Voucher], urls: list[str]) ->
                     f"<p><strong>{escape(line)}</strong></p>"
                     f'<p><img src="cid:qr{i}@marktplatz" width="240" height="240" alt="QR {i}"></p>'
                     f'<p><a href="{escape(url)}">{escape(tx["open"])}</a></p></div>')
-    text += [tx["how"], tx["withdraw"]]
-    html += [f"<p>{escape(tx['how'])}</p>", f"<p>{escape(tx['withdraw'])}</p>"]
+    links = _legal_links(lang)
+    withdrawal_url = next(url for title, url in links if "/widerruf" in url)
+    text += [tx["how"], "", f"{tx['withdraw']} {withdrawal_url}", "", "-- ", _operator(lang)]
+    text += [f"{title}: {url}" for title, url in links]
+    html += [f"<p>{escape(tx['how'])}</p>",
+             f'<p>{escape(tx["withdraw"])} <a href="{escape(withdrawal_url)}">{escape(withdrawal_url)}</a></p>',
+             f'<hr><p style="font-size:small;color:#444">{escape(_operator(lang))}<br>'
+             + " · ".join(f'<a href="{escape(url)}">{escape(title)}</a>' for title, url in links) + "</p>"]
     return text, html
 
 
 def compose(order: Order, vouchers: list[Voucher]) -> EmailMessage:
-    """The message as MIME: multipart/related(alternative(text, html), image/png...). Pure apart from QR drawing."""
+    """The message in the language the shopper bought in, as MIME: multipart/related(alternative(text, html),
+    image/png...). Pure apart from QR drawing."""
     s = settings.get()
-    first = order.lang if order.lang in TEXTS else "de"
-    second = "en" if first == "de" else "de"
+    lang = order.lang if order.lang in TEXTS else "de"
     urls = [views.voucher_url(views.token_for(v)) for v in vouchers]
-    text_a, html_a = _lines(first, order, vouchers, urls)
-    text_b, html_b = _lines(second, order, vouchers, urls)
+    text, html_lines = _lines(lang, order, vouchers, urls)
     msg = EmailMessage()
-    msg["Subject"] = f"{TEXTS[first]['subject'].format(town=s.town_name)} / " \
-                     f"{TEXTS[second]['subject'].format(town=s.town_name)}"
+    msg["Subject"] = TEXTS[lang]["subject"].format(town=s.town_name, order=order.order_id)
     msg["From"] = s.mail_from
     msg["To"] = order.email
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(idstring=order.order_id, domain=s.mail_from.split("@")[-1])
-    divider = "English version below" if first == "de" else "Deutsche Fassung unten"
-    msg.set_content("\n".join(text_a + ["", "-" * 8 + f" {divider} " + "-" * 8, ""] + text_b))
-    html = (f'<!doctype html><html lang="{first}"><body style="font-family:sans-serif">'
-            + "".join(html_a) + f'<hr><div lang="{second}">' + "".join(html_b) + "</div></body></html>")
+    msg.set_content("\n".join(text))
+    html = (f'<!doctype html><html lang="{lang}"><body style="font-family:sans-serif">'
+            + "".join(html_lines) + "</body></html>")
     msg.add_alternative(html, subtype="html")
     html_part = msg.get_payload()[1]
     for i, url in enumerate(urls, start=1):
         html_part.add_related(qr_png(url, box_size=6), maintype="image", subtype="png", cid=f"<qr{i}@marktplatz>",
                               disposition="inline", filename=f"gutschein-{i}.png")
-    msg["Content-Language"] = f"{first}, {second}"  # set last: making the message multipart moves Content-* down
+    msg["Content-Language"] = lang  # set last: making the message multipart moves Content-* down
     return msg
 
 

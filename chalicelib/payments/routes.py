@@ -10,7 +10,7 @@ from chalicelib.core.errors import DomainError
 from chalicelib.core.http import client_address, idempotency_key, json_body, json_response, query_param
 from chalicelib.core.lazy import lazy
 from chalicelib.core.ratelimit import hit
-from chalicelib.core.validate import choice, email, integer, text, timestamp
+from chalicelib.core.validate import choice, email, integer, month_param, text, timestamp
 
 # Loaded when a payment route is first called, not at every cold start (chalicelib/core/lazy.py).
 campaigns = lazy("chalicelib.payments.campaigns")
@@ -138,7 +138,7 @@ def current_campaign():
 
 def _month() -> str:
     month = query_param(bp.current_request, "month") or settlement.current_month()
-    settlement.month_bounds(month)  # validates
+    month_param(month)
     return month
 
 

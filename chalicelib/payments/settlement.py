@@ -3,29 +3,22 @@ report: what the city owes voucher holders, buyer's money and bonus money apart.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
-from chalicelib.core import clock
-from chalicelib.core.errors import DomainError
+from chalicelib.core import clock, dates
 from chalicelib.payments import config
 from chalicelib.payments.statement import RetailerStatement, add_entry, finish
 from chalicelib.vouchers.models import ACTIVE, LedgerEntry, Retailer, Voucher
 from chalicelib.vouchers.retailers import get_retailer, list_retailers
 from chalicelib.vouchers.rules import bonus_share
 
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
 
 def month_bounds(month: str) -> tuple[str, str]:
     """[start, end) of a Berlin calendar month as ISO-ms UTC strings, comparable with ledger `created_at`."""
-    match = MONTH_RE.match(month or "")
-    if not match:
-        raise DomainError("invalid_request", "'month' must be YYYY-MM.", field="month")
-    year, mon = int(match.group(1)), int(match.group(2))
+    year, mon = dates.parse_month(month)
     start = datetime(year, mon, 1, tzinfo=clock.BERLIN)
-    end = datetime(year + (mon == 12), 1 if mon == 12 else mon + 1, 1, tzinfo=clock.BERLIN)
+    end = datetime(*dates.next_month(year, mon), 1, tzinfo=clock.BERLIN)
     return clock.iso_ms(start), clock.iso_ms(end)
 
 

@@ -24,6 +24,8 @@ def _summary(view: Any) -> tuple[str, str]:
 
 
 def build(app: Chalice, title: str = "Marktplatz API", version: str = "1") -> dict[str, Any]:
+    from chalicelib.system import request_schemas
+
     paths: dict[str, Any] = {}
     for path, methods in sorted(app.routes.items()):
         item: dict[str, Any] = {}
@@ -41,8 +43,13 @@ def build(app: Chalice, title: str = "Marktplatz API", version: str = "1") -> di
             }
             if description:
                 operation["description"] = description
+            params += request_schemas.query_parameters(entry.view_name)
             if params:
                 operation["parameters"] = params
+            body = request_schemas.BODIES.get(entry.view_name)
+            if body is not None:
+                operation["requestBody"] = {"required": True,
+                                            "content": {"application/json": {"schema": body}}}
             if not public_routes.is_public(method, path):
                 operation["security"] = [{"bearer": []}]
             item[method.lower()] = operation

@@ -10,6 +10,12 @@ balance gives it without a read. The expected balance comes from the till (`expe
 scanner has just shown), else from this process's last sight of the voucher, else from one read. When the guess is
 stale, the cancelled transaction hands back the current item (ALL_OLD), so the retry needs no read either.
 
+Contention (several tills on one voucher): when that retry finds the balance changed again, the next transaction
+decrements instead ("voucher" update `balance -= amount` on condition `balance >= amount`), which concurrent
+redemptions cannot invalidate, and one consistent read gives the balance for the answer. So a redemption is refused
+only when the balance does not suffice (or the voucher is blocked or expired), and `busy` comes only from the
+transaction core when DynamoDB itself keeps refusing (conflicts, throttling) for its bounded retry time.
+
 Results, not HTTP: `Redeemed`, `Replayed` (same Idempotency-Key) or `Refused` (vouchers/rules.py says why);
 `Reversed` for a storno. The routes choose statuses.
 """
@@ -34,7 +40,8 @@ from chalicelib.vouchers import views
 from chalicelib.vouchers.models import ACTIVE, LedgerEntry, Retailer, Voucher
 from chalicelib.vouchers.rules import Refused, credit_refusal, refusal, reversal_refusal
 
-MAX_ATTEMPTS = 12
+MAX_ATTEMPTS = 12  # reversals: a chain that keeps moving (re-issued meanwhile) is looked at again
+CAS_ATTEMPTS = 2  # compare-and-sets that may find the balance changed before decrementing instead
 
 
 class Redeemed(NamedTuple):
@@ -119,7 +126,16 @@ def _replay(scope_key: str, request_hash: str) -> Replayed:
     record = idempotency.stored(scope_key)
     if record is None:  # pragma: no cover - the transaction just saw it
         raise DomainError("conflict", "Please retry.")
-    return Replayed(Redeemed(**idempotency.answer_of(record, request_hash)))
+    answer = idempotency.answer_of(record, request_hash)
+    if answer["balance_cents"] is None:  # redeemed by decrement: the balance is read now, as for the first answer
+        answer["balance_cents"] = _current_balance(answer["voucher_id"])
+    return Replayed(Redeemed(**answer))
+
+
+def _current_balance(voucher_id: str) -> int:
+    balance = int(Voucher.get(voucher_id, consistent_read=True).balance_cents)
+    balance_hints.put(voucher_id, balance)
+    return balance
 
 
 def redeem(principal: Principal, token: Any, amount_cents: int, idempotency_key: str,
@@ -135,26 +151,34 @@ def redeem(principal: Principal, token: Any, amount_cents: int, idempotency_key:
         except DoesNotExist:
             return Refused("invalid_token")
 
-    for _ in range(MAX_ATTEMPTS):  # compare-and-set: a stale expected balance costs one more transaction
+    decrement = False  # compare-and-set first (the answer's balance without a read); decrement under contention
+    stale = 0
+    while True:
         now = clock.now()
         now_epoch = int(now.timestamp())
         entry_id = time_ordered_id()
         redeemed = Redeemed(views.redemption_id(voucher_id, entry_id), voucher_id, amount_cents,
-                            expected - amount_cents, principal.subject_id, clock.iso_ms(now))
+                            None if decrement else expected - amount_cents,  # type: ignore[arg-type]
+                            principal.subject_id, clock.iso_ms(now))
         entry = LedgerEntry(voucher_id, entry_id, kind="redemption", amount_cents=-amount_cents,
                             created_at=redeemed.created_at, retailer_id=principal.subject_id, zone=principal.zone,
                             actor=principal.subject_id)
         record = idempotency.record(scope_key, request_hash, redeemed._asdict(), now)
+        spendable = (Voucher.balance_cents >= amount_cents) & (Voucher.status == ACTIVE) & (
+            Voucher.expires_at > now_epoch)
         try:
             with transaction() as tx:
                 tx.condition_check(Retailer, principal.subject_id, name="retailer",
                                    condition=(Retailer.status == ACTIVE) & (Retailer.key_hash == principal.key_hash))
                 tx.save(entry, name="entry", condition=LedgerEntry.entry_id.does_not_exist())
                 tx.save(record, name="idempotency", condition=IdempotencyRecord.scope_key.does_not_exist())
-                tx.update(Voucher(voucher_id), name="voucher",
-                          actions=[Voucher.balance_cents.set(expected - amount_cents)],
-                          condition=(Voucher.balance_cents == expected) & (Voucher.balance_cents >= amount_cents)
-                          & (Voucher.status == ACTIVE) & (Voucher.expires_at > now_epoch))
+                if decrement:
+                    tx.update(Voucher(voucher_id), name="voucher", actions=[Voucher.balance_cents.add(-amount_cents)],
+                              condition=spendable)
+                else:
+                    tx.update(Voucher(voucher_id), name="voucher",
+                              actions=[Voucher.balance_cents.set(expected - amount_cents)],
+                              condition=(Voucher.balance_cents == expected) & spendable)
         except TransactionBusy:
             raise _busy() from None
         except TransactionCancelled as err:
@@ -173,12 +197,18 @@ def redeem(principal: Principal, token: Any, amount_cents: int, idempotency_key:
                               now_epoch)
             if refused is not None:
                 return refused
-            expected = int(current.balance_cents)  # only our expected balance was stale
+            if decrement:  # pragma: no cover - its condition is exactly "not refused"
+                raise
+            expected = int(current.balance_cents)  # only our expected balance was stale: another till was faster
+            stale += 1
+            decrement = stale >= CAS_ATTEMPTS
             continue
-        balance_hints.put(voucher_id, redeemed.balance_cents)
+        if decrement:
+            redeemed = redeemed._replace(balance_cents=_current_balance(voucher_id))
+        else:
+            balance_hints.put(voucher_id, redeemed.balance_cents)
         metrics.redeemed(amount_cents)  # only here: a replayed request redeemed nothing
         return redeemed
-    raise _busy()
 
 
 def _busy() -> DomainError:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from chalice import Blueprint
 
 from chalicelib.core import auth, settings
@@ -13,7 +11,7 @@ from chalicelib.core.http import client_address, idempotency_key, json_body, jso
 from chalicelib.core.lazy import lazy
 from chalicelib.core.pagination import limit_param
 from chalicelib.core.ratelimit import hit
-from chalicelib.core.validate import integer, text, timestamp
+from chalicelib.core.validate import day_param, integer, text, timestamp
 from chalicelib.vouchers.rules import Refused
 
 # Services load on the first request that needs them (core/lazy.py): cold start imports routes only.
@@ -21,11 +19,11 @@ history = lazy("chalicelib.vouchers.history")
 issuing = lazy("chalicelib.vouchers.issuing")
 lifecycle = lazy("chalicelib.vouchers.lifecycle")
 redemption = lazy("chalicelib.vouchers.redemption")
+spending = lazy("chalicelib.vouchers.spending")
 views = lazy("chalicelib.vouchers.views")
 
 bp = Blueprint(__name__)
 
-DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @bp.route("/api/v1/vouchers", methods=["POST"])
@@ -61,6 +59,23 @@ def voucher_balance():
         raise redemption.invalid_token() from None
     redemption.balance_hints.put(voucher_id, int(voucher.balance_cents))
     return json_response(views.voucher_public(voucher), headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/api/v1/vouchers/spending", methods=["GET"])
+def voucher_spending_history():
+    """When and where a voucher was spent, for the holder of its token (shop names only); rate-limited like balance."""
+    request = bp.current_request
+    hit("balance", client_address(request), settings.get().balance_lookups_per_minute)
+    token = query_param(request, "token")
+    if not token:
+        raise redemption.invalid_token()
+    voucher_id = redemption.verify_token(token)
+    try:
+        lifecycle.get_voucher(voucher_id)
+    except DomainError:  # unknown and invalid tokens answer alike
+        raise redemption.invalid_token() from None
+    return json_response({"voucher_id": voucher_id, "redemptions": spending.voucher_spending(voucher_id)},
+                         headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/api/v1/vouchers/{voucher_id}", methods=["GET"])
@@ -129,9 +144,8 @@ def list_redemptions():
         retailer_id = query_param(request, "retailer_id") or ""
         if not retailer_id:
             raise DomainError("invalid_request", "Admin must name 'retailer_id'.", field="retailer_id")
-    day = query_param(request, "date")
-    if day is not None and not DAY_RE.match(day):
-        raise DomainError("invalid_request", "'date' must be YYYY-MM-DD.", field="date")
+    raw_day = query_param(request, "date")
+    day = day_param(raw_day) if raw_day is not None else None
     page = history.retailer_history(retailer_id, limit=limit_param(query_param(request, "limit")),
                             cursor=query_param(request, "cursor"), day=day)
     return json_response(page)

@@ -3,6 +3,8 @@ the weekday x hour heatmap, totals and the CSV of what is shown. A shell; dashbo
 
 from __future__ import annotations
 
+import json
+
 from chalice import Response
 
 from chalicelib.web.layout import page, t
@@ -11,6 +13,8 @@ RESOLUTIONS = (("hour", "Stunde", "Hour"), ("day", "Tag", "Day"), ("week", "Woch
 
 
 def dashboard_page(lang: str) -> Response:
+    from chalicelib.footfall.timeseries import MAX_BUCKETS  # the page checks the API's limits before asking
+
     options = "".join(f'<option value="{v}"{" selected" if v == "day" else ""}>{t(lang, de, en)}</option>'
                       for v, de, en in RESOLUTIONS)
     body = f"""
@@ -32,7 +36,8 @@ def dashboard_page(lang: str) -> Response:
     <h1 id="board-h">{t(lang, 'Passantenfrequenz', 'Footfall')}</h1>
     <button type="button" id="logout" class="link">{t(lang, 'Abmelden', 'Sign out')}</button>
   </div>
-  <form id="query" class="query" aria-label="{t(lang, 'Auswahl', 'Selection')}">
+  <form id="query" class="query" aria-label="{t(lang, 'Auswahl', 'Selection')}" novalidate
+        data-max-buckets='{json.dumps(MAX_BUCKETS)}'>
     <fieldset id="zones"><legend>{t(lang, 'Zonen', 'Zones')}</legend></fieldset>
     <div class="field"><label for="from">{t(lang, 'Von', 'From')}</label><input id="from" type="date" required></div>
     <div class="field"><label for="to">{t(lang, 'Bis', 'To')}</label><input id="to" type="date" required></div>
@@ -45,6 +50,7 @@ def dashboard_page(lang: str) -> Response:
     <div class="field submit"><button type="submit" id="load">{t(lang, 'Anzeigen', 'Show')}</button></div>
   </form>
   <p id="query-msg" class="msg" role="status" aria-live="polite"></p>
+  <p id="widened" class="widened" data-testid="widened" hidden></p>
 
   <section id="results" aria-labelledby="totals-h" hidden>
     <h2 id="totals-h">{t(lang, 'Summen', 'Totals')}</h2>
@@ -53,10 +59,14 @@ def dashboard_page(lang: str) -> Response:
     <h2 id="chart-h">{t(lang, 'Passanten im Zeitverlauf', 'Footfall over time')}</h2>
     <p class="legend-note">{t(lang, 'Lücken in der Linie: keine Messwerte. Gestrichelt: gleicher Wochentag eine Woche bzw. 364 Tage früher. Farbige Bänder: Veranstaltungen.',
       'Breaks in a line: no measurements. Dashed: the same weekday one week or 364 days earlier. Coloured bands: events.')}</p>
+    <p id="partial-note" class="partial-note" data-testid="partial-note" hidden></p>
     <div id="chart-footfall" class="chart" role="img" aria-labelledby="chart-h"></div>
     <h2 id="chart2-h">{t(lang, 'Gutschein-Einlösungen und WLAN-Sitzungen', 'Voucher redemptions and WLAN sessions')}</h2>
     <div id="chart-activity" class="chart" role="img" aria-labelledby="chart2-h"></div>
     <ul id="events" class="events"></ul>
+    <details class="bucket-table"><summary id="buckets-h">{t(lang, 'Werte je Zeitabschnitt (Tabelle)', 'Values per period (table)')}</summary>
+      <div class="table-wrap" tabindex="0" role="region" aria-labelledby="buckets-h"><table id="buckets" class="totals"></table></div>
+    </details>
     <p class="downloads"><button type="button" id="csv" class="secondary">{t(lang, 'CSV herunterladen (Zeitreihe)', 'Download CSV (time series)')}</button>
       <button type="button" id="csv-heatmap" class="secondary">{t(lang, 'CSV herunterladen (Heatmap)', 'Download CSV (heatmap)')}</button></p>
 
@@ -65,6 +75,7 @@ def dashboard_page(lang: str) -> Response:
   </section>
 </div>
 <script src="/static/vendor/uPlot.iife.min.js" defer></script>
+<script src="/static/js/dashboard-time.js" defer></script>
 <script src="/static/js/dashboard.js" defer></script>"""
     head = ('<link rel="stylesheet" href="/static/vendor/uPlot.min.css">\n'
             '<link rel="stylesheet" href="/static/css/dashboard.css">')

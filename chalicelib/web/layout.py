@@ -40,6 +40,16 @@ def euros(cents: int, lang: str = "de") -> str:
     return f"{value} €"
 
 
+def legal_footer(lang: str) -> str:
+    """Impressum, Datenschutz, AGB and Widerrufsbelehrung: linked from the foot of every page."""
+    from chalicelib.web import legal
+
+    links = "".join(f'<li><a href="{legal.link(p.slug, lang)}">{legal.title(p.slug, lang)}</a></li>'
+                    for p in legal.PAGES)
+    label = t(lang, "Rechtliches", "Legal")
+    return f'<footer class="legal-links"><nav aria-label="{label}"><ul>{links}</ul></nav></footer>'
+
+
 def page(title: str, body: str, lang: str, *, head: str = "", lang_switch_path: str | None = None,
          status: int = 200, headers: dict[str, str] | None = None) -> Response:
     town = escape(settings.get().town_name)
@@ -54,6 +64,7 @@ def page(title: str, body: str, lang: str, *, head: str = "", lang_switch_path: 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} – {town}</title>
+<link rel="icon" href="/favicon.ico" sizes="any">
 <link rel="stylesheet" href="/static/css/base.css">
 {head}
 </head>
@@ -62,6 +73,7 @@ def page(title: str, body: str, lang: str, *, head: str = "", lang_switch_path: 
 <main id="main">
 {body}
 </main>
+{legal_footer(lang)}
 </body>
 </html>"""
     merged = {"Content-Type": "text/html; charset=utf-8", "Content-Language": lang,

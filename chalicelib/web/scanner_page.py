@@ -51,6 +51,7 @@ def scanner_page(lang: str) -> Response:
     <output id="amount" class="amount" aria-live="polite" aria-labelledby="amount-label">0,00 €</output>
     <div id="keypad" class="keypad" role="group" aria-label="{t(lang, 'Ziffernblock', 'Keypad')}">{keypad}</div>
     <p id="amount-msg" class="msg bad" role="alert"></p>
+    <button type="button" id="charge-rest" class="wide rest" hidden data-testid="charge-rest"></button>
     <div class="actions">
       <button type="button" id="cancel" class="secondary">{t(lang, 'Abbrechen', 'Cancel')}</button>
       <button type="button" id="charge">{t(lang, 'Abbuchen', 'Charge')}</button>

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalice import Response
 
 from chalicelib.core import settings
+from chalicelib.web import legal
 from chalicelib.web.layout import escape, euros, page, t
 from chalicelib.web.shops import shops_section
 
@@ -30,7 +31,21 @@ def _whole_euros(cents: int, lang: str) -> str:
     return f"€{cents // 100}" if lang == "en" else f"{cents // 100} €"
 
 
-def shop_page(lang: str) -> Response:
+def _terms_consent(lang: str) -> str:
+    agb, withdrawal, privacy = (f'<a href="{legal.link(slug, lang)}" target="_blank" rel="noopener">{text}</a>'
+                                for slug, text in (("agb", t(lang, "AGB", "terms and conditions")),
+                                                   ("widerruf", t(lang, "Widerrufsbelehrung", "withdrawal notice")),
+                                                   ("datenschutz", t(lang, "Datenschutzerklärung", "privacy policy"))))
+    return f"""<div class="consent">
+    <input type="checkbox" id="terms" name="terms" aria-describedby="terms-err" required>
+    <label for="terms">{t(lang, f'Ich akzeptiere die {agb}. Die {withdrawal} und die {privacy} habe ich zur Kenntnis genommen.',
+                         f'I accept the {agb}. I have read the {withdrawal} and the {privacy}.')}</label>
+    <p id="terms-err" class="field-error" role="alert"></p>
+  </div>"""
+
+
+def shop_page(lang: str, order_id: str | None = None) -> Response:
+    """The shop; with `order_id`, the order's own durable page (/bestellung/<id>#<secret>) showing its vouchers."""
     s = settings.get()
     low, high = s.voucher_min_cents, s.voucher_max_cents
     presets = [p for p in PRESETS_CENTS if low <= p <= high] or [low]
@@ -86,16 +101,20 @@ def shop_page(lang: str) -> Response:
   <p id="pay-summary"></p>
   <div id="payment-element"></div>
   <p id="pay-error" class="field-error" role="alert"></p>
+  {_terms_consent(lang)}
   <div class="actions">
     <button type="button" id="pay-back" class="secondary">{t(lang, 'Zurück', 'Back')}</button>
     <button type="button" id="pay-now">{t(lang, 'Jetzt bezahlen', 'Pay now')}</button>
   </div>
 </section>
 
-<section id="done" class="card" aria-labelledby="done-h" hidden>
+<section id="done" class="card" aria-labelledby="done-h" hidden{f' data-order="{escape(order_id)}"' if order_id else ''}>
   <h2 id="done-h" tabindex="-1">{t(lang, 'Vielen Dank!', 'Thank you!')}</h2>
+  <p id="order-no" class="order-no" data-testid="order-no"></p>
   <p id="done-wait" role="status" aria-live="polite">{t(lang, 'Zahlung eingegangen, Ihre Gutscheine werden ausgestellt …', 'Payment received, your vouchers are being issued …')}</p>
   <p id="done-sent" hidden></p>
+  <p id="done-keep" class="hint" hidden>{t(lang, 'Unter der Adresse dieser Seite finden Sie Ihre Gutscheine jederzeit wieder – setzen Sie ein Lesezeichen.',
+     'The address of this page always shows your vouchers again – bookmark it.')}</p>
   <ul id="vouchers" class="vouchers"></ul>
 </section>
 
@@ -116,8 +135,14 @@ def shop_page(lang: str) -> Response:
 <script src="/static/vendor/jsQR.js" defer></script>
 <script src="/static/js/voucher-token.js" defer></script>
 <script src="/static/js/qr-camera.js" defer></script>
-{_stripe_scripts()}
+<script src="/static/js/payment-errors.js" defer></script>
+{_stripe_scripts() if order_id is None else ''}
 <script src="/static/js/shop.js" defer></script>"""
     head = '<link rel="stylesheet" href="/static/css/shop.css">'
+    if order_id is not None:  # the order page: the vouchers first, buying again below
+        body = body.replace('<section id="buy" class="card"', '<section id="buy" class="card" hidden', 1)
+        return page(t(lang, "Ihre Bestellung", "Your order"), body, lang, head=head,
+                    lang_switch_path=f"/bestellung/{order_id}",
+                    headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"})
     return page(t(lang, "Gutscheine kaufen", "Buy vouchers"), body, lang, head=head, lang_switch_path="/",
                 headers={"Cache-Control": "no-cache"})

@@ -20,7 +20,7 @@ CSS = ("body{margin:0;font:1.05rem/1.5 system-ui,-apple-system,'Segoe UI',Roboto
        "button,.button{display:inline-block;font:inherit;font-weight:600;padding:.8rem 1.3rem;border-radius:.4rem;"
        "border:2px solid #0b5d3b;background:#0b5d3b;color:#fff;min-height:48px;text-decoration:none;cursor:pointer}"
        ".terms{font-size:.92rem;color:#333}.small{font-size:.85rem;color:#4a4a4a;word-break:break-all}"
-       "a{color:#0b5d3b}:focus-visible{outline:3px solid #f2a900;outline-offset:2px}")
+       "footer{max-width:36rem;margin:0 auto;padding:0 1rem 1rem}a{color:#0b5d3b}:focus-visible{outline:3px solid #f2a900;outline-offset:2px}")
 BASE_HEADERS = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "X-Robots-Tag": "noindex",
                 "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 WIFI4EU_SCRIPT = "https://collection.wifi4eu.ec.europa.eu/wifi4eu.min.js"
@@ -40,11 +40,19 @@ def shell(lang: str, title: str, body: str, *, switch_href: str | None = None, h
     html = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
             f"<title>{escape(title)} – {town}</title><style>{CSS}</style>{head}</head><body>"
-            f'<header><span class="town">{town}</span>{switch}</header><main id="main">{body}</main></body></html>')
+            f'<header><span class="town">{town}</span>{switch}</header><main id="main">{body}</main>'
+            f"{_legal_links(lang)}</body></html>")
     merged = dict(BASE_HEADERS)
     merged["Content-Language"] = lang
     merged.update(headers or {})
     return Response(body=html, status_code=status, headers=merged)
+
+
+def _legal_links(lang: str) -> str:
+    """Impressum and privacy policy, reachable from the portal (its host is inside the walled garden)."""
+    q = "?lang=en" if lang == "en" else ""
+    return (f'<footer class="small"><a href="/impressum{q}">{t(lang, "Impressum", "Legal notice")}</a> · '
+            f'<a href="/datenschutz{q}">{t(lang, "Datenschutz", "Privacy")}</a></footer>')
 
 
 def _hidden(fields: dict[str, str]) -> str:

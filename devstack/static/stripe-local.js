@@ -54,6 +54,29 @@
             exp_year: parseInt(exp[1], 10) || 0, cvc: this.inputs.cvc.value.replace(/\D/g, '')};
   };
 
+  function luhn(number) {
+    var sum = 0;
+    for (var i = 0; i < number.length; i++) {
+      var d = parseInt(number.charAt(number.length - 1 - i), 10);
+      if (i % 2) { d *= 2; if (d > 9) d -= 9; }
+      sum += d;
+    }
+    return sum % 10 === 0;
+  }
+  /* The checks stripe.js makes before anything is sent, with Stripe's own validation codes. */
+  function validate(card) {
+    if (!card || card.number.length < 16) return 'incomplete_number';
+    if (!luhn(card.number)) return 'invalid_number';
+    if (!card.exp_month || !card.exp_year) return 'incomplete_expiry';
+    if (card.exp_month > 12) return 'invalid_expiry_month';
+    var year = card.exp_year < 100 ? 2000 + card.exp_year : card.exp_year;
+    var now = new Date();
+    if (year < now.getFullYear()) return 'invalid_expiry_year_past';
+    if (year === now.getFullYear() && card.exp_month < now.getMonth() + 1) return 'invalid_expiry_month_past';
+    if (card.cvc.length < 3) return 'incomplete_cvc';
+    return null;
+  }
+
   global.Stripe = function (publishableKey) {
     var local = LocalStripe ? LocalStripe(publishableKey) : {};
     return {
@@ -74,9 +97,8 @@
       confirmPayment: function (args) {
         var elements = args.elements;
         var card = elements.getElement() && elements.getElement().card();
-        if (!card || card.number.length < 16 || !card.exp_month || !card.cvc) {
-          return Promise.resolve({error: {type: 'validation_error', message: L.incomplete}});
-        }
+        var invalid = validate(card);
+        if (invalid) return Promise.resolve({error: {type: 'validation_error', code: invalid, message: L.incomplete}});
         return fetch('/stripe-local/confirm', {
           method: 'POST', headers: {'Content-Type': 'application/json'},
           body: JSON.stringify({client_secret: elements._clientSecret, card: card})

@@ -20,3 +20,7 @@ def test_demo_month_is_complete_and_the_shopping_sunday_stands_out(ff: Footfall)
     assert day["2026-11-15"] > 1.5 * day["2026-11-08"]  # shopping Sunday against an ordinary one
     assert [e["name"] for e in stats["events"]] == ["Verkaufsoffener Sonntag"]
     assert any(demo["marketing_token"] in line for line in banner_lines({"footfall": demo}))
+    # The market square has the same weeks a year earlier: the "Vorjahr" line is there, complete, for every day.
+    markt_zone, strasse_zone = stats["zones"]
+    assert markt_zone["year_before"] is not None and strasse_zone["year_before"] is None
+    assert None not in markt_zone["year_before"]["count"] and min(markt_zone["year_before"]["hours"]) >= 23

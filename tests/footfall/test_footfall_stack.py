@@ -27,6 +27,11 @@ def test_demo_month_csv_and_latin1_import_over_http(stack) -> None:  # type: ign
     assert [z["zone"] for z in body["zones"]] == ["markt", "muensterstrasse"]
     assert all(sum(1 for v in z["footfall"]["count"] if v) >= 29 for z in body["zones"])
     assert [e["name"] for e in body["events"]] == ["Verkaufsoffener Sonntag"]
+    # The demo's voucher spending is spread over the month, beside footfall and WLAN on the same axis.
+    days_with_redemptions = {i for z in body["zones"] for i, n in enumerate(z["vouchers"]["redemptions"]) if n}
+    assert len(days_with_redemptions) >= 20 and stack.demo["redemptions"] == sum(
+        z["vouchers"]["total_redemptions"] for z in body["zones"])
+    assert body["zones"][0]["year_before"] is not None  # the market square has its weeks a year earlier
 
     exported = requests.get(f"{base}/api/v1/stats/footfall", params={**query, "format": "csv"}, headers=marketing,
                             timeout=30)

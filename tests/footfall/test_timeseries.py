@@ -132,3 +132,23 @@ def test_too_many_buckets_and_reversed_range_refused() -> None:
         buckets(utc(2020, 1, 1), utc(2026, 1, 1), "hour")
     with pytest.raises(RangeError):
         buckets(utc(2026, 1, 2), utc(2026, 1, 1), "day")
+
+
+def test_csv_marks_partial_buckets_and_counts_clock_change_weeks() -> None:
+    """A week with only some hours measured says so in the CSV ("Vollständig": nein), so Excel users do not read the
+    last, running week of a range as a collapse; the week of the October switch has 169 hours."""
+    import csv
+    import io
+
+    from chalicelib.footfall.csv_export import bucket_hours, footfall_csv
+
+    stats = {"buckets": ["2026-10-19T00:00:00+02:00", "2026-10-26T00:00:00+01:00"], "to": "2026-11-02T00:00:00+01:00",
+             "zones": [{"name": "Markt", "footfall": {"count": [1000, 400], "ltr_count": [None, None],
+                                                      "rtl_count": [None, None], "adult_count": [None, None],
+                                                      "child_count": [None, None], "hours": [169, 96]},
+                        "week_before": None, "year_before": None, "wlan": None,
+                        "vouchers": {"redemptions": [0, 0], "redeemed_cents": [0, 0]}}]}
+    assert bucket_hours(stats) == [169, 168]
+    rows = list(csv.DictReader(io.StringIO(footfall_csv(stats).lstrip("\ufeff")), delimiter=";"))
+    assert [(r["Stunden mit Daten"], r["Stunden im Zeitabschnitt"], r["Vollständig"]) for r in rows] == [
+        ("169", "169", "ja"), ("96", "168", "nein")]

@@ -91,55 +91,98 @@ def _granted(template: dict[str, Any], role: dict[str, Any]) -> set[tuple[str, s
     return pairs
 
 
-def _expected(template: dict[str, Any]) -> set[tuple[str, str]]:
+def _expected(template: dict[str, Any], function: str, fid: str) -> set[tuple[str, str]]:
     def ref(value: Any) -> str:
         return json.dumps(value, sort_keys=True)
 
+    grants = access.grants_for(function)
     pairs = set()
     for model in _models():
         logical = model.Meta.logical_name
         tid = logical_id(logical)
-        for action in access.TABLE_ACTIONS[logical]:
+        for action in grants.tables.get(logical, []):
             pairs.add((action, ref({"Fn::GetAtt": [tid, "Arn"]})))
-        for index in access.INDEX_QUERIES.get(logical, []):
+        for index in grants.indexes.get(logical, []):
             pairs.add(("dynamodb:Query", ref({"Fn::Sub": f"${{{tid}.Arn}}/index/{index}"})))
-    for logical in access.STREAM_READERS:
+    for logical in grants.streams:
         for action in access.STREAM_ACTIONS:
             pairs.add((action, ref({"Fn::GetAtt": [logical_id(logical), "StreamArn"]})))
-    for name, actions in access.SECRETS.items():
+    for name, actions in grants.secrets.items():
         sid = "".join(p.capitalize() for p in name.split("-")) + "Secret"
         assert template["Resources"][sid]["Type"] == "AWS::SecretsManager::Secret"
         for action in actions:
             pairs.add((action, ref({"Ref": sid})))
-    for group in resources_of(template, "AWS::Logs::LogGroup"):
-        for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
-            pairs.add((action, ref({"Fn::GetAtt": [group, "Arn"]})))
+    for action in ("logs:CreateLogStream", "logs:PutLogEvents"):  # its own log group, no other function's
+        pairs.add((action, ref({"Fn::GetAtt": [f"{fid}LogGroup", "Arn"]})))
     for statement in access.EXTRA_STATEMENTS:
-        for action in statement["Action"]:
-            for resource in statement["Resource"]:
-                assert "*" not in json.dumps(resource), statement  # scoped, never a wildcard
-                pairs.add((action, ref(resource)))
+        for resource in statement["Resource"]:
+            assert "*" not in json.dumps(resource), statement  # scoped, never a wildcard
+            if statement["Sid"] in grants.extra:
+                pairs.update((action, ref(resource)) for action in statement["Action"])
     return pairs
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
-def test_role_grants_exactly_the_declared_actions_on_our_own_resources(templates: dict[str, Any], stage: str) -> None:
+def test_each_function_has_its_own_role_with_exactly_its_declared_actions(templates: dict[str, Any],
+                                                                          stage: str) -> None:
+    from infra.package import load_app
+    from infra.template import function_names
+
+    chalice_names = {fid: name for name, fid in function_names(load_app()).items()}
     template = templates[stage]
     roles = resources_of(template, "AWS::IAM::Role")
     functions = resources_of(template, "AWS::Serverless::Function")
-    assert functions and roles
+    assert len(functions) >= 3 and set(functions) == set(chalice_names)
+    used_roles = set()
     for fid, function in functions.items():
-        role_ref = function["Properties"]["Role"]
-        assert role_ref["Fn::GetAtt"][0] in roles, fid  # no pre-created or wildcard role
-    expected = _expected(template)
-    for name, role in roles.items():
+        role_name = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        assert role_name in roles, fid  # no pre-created or wildcard role
+        used_roles.add(role_name)
+        role = roles[role_name]
         assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
             "Service": "lambda.amazonaws.com"}
-        assert "ManagedPolicyArns" not in role["Properties"], name  # no AWS-managed catch-all policies
-        assert _granted(template, role) == expected, name
-    # Nothing the role may touch is outside this stack: every resource is a Ref/GetAtt/Sub of our own resources.
+        assert "ManagedPolicyArns" not in role["Properties"], role_name  # no AWS-managed catch-all policies
+        granted = _granted(template, role)
+        assert granted == _expected(template, chalice_names[fid], fid), fid
+        if fid != "APIHandler":
+            # A scheduled job cannot redeem: no UpdateItem on vouchers, no retailer check, no rate counter.
+            tables = {json.loads(resource)["Fn::GetAtt"][0] for action, resource in granted
+                      if action in ("dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")
+                      and "Fn::GetAtt" in json.loads(resource)}
+            assert not tables & {"VouchersTable", "RetailersTable", "CredentialsTable"}, fid
+    assert len(used_roles) == len(functions)  # one role per function
+    assert set(roles) == used_roles
+    # Nothing a role may touch is outside this stack: every resource is a Ref/GetAtt/Sub of our own resources.
     text = json.dumps([r["Properties"]["Policies"] for r in roles.values()])
     assert '"*"' not in text and "arn:aws" not in text
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_limits_in_front_of_the_app(templates: dict[str, Any], stage: str) -> None:
+    from infra.stages import STAGES
+    from infra.template import RETAILER_METHODS
+
+    limits = STAGES[stage]
+    resources = templates[stage]["Resources"]
+    settings = resources["RestAPI"]["Properties"]["MethodSettings"]
+    assert {"ResourcePath": "/*", "HttpMethod": "*", "ThrottlingRateLimit": limits.api_rate_per_second,
+            "ThrottlingBurstLimit": limits.api_burst, "MetricsEnabled": True} in settings
+    retailer = {(s["ResourcePath"].replace("~1", "/"), s["HttpMethod"]): (s["ThrottlingRateLimit"],
+                                                                         s["ThrottlingBurstLimit"])
+                for s in settings if s["ResourcePath"] != "/*"}
+    assert ("/api/v1/redemptions", "POST") in retailer
+    assert set(retailer.values()) == {(limits.retailer_rate_per_second, limits.retailer_burst)}
+    assert limits.retailer_rate_per_second <= limits.api_rate_per_second
+    plan = resources["RetailerUsagePlan"]
+    assert plan["Type"] == "AWS::ApiGateway::UsagePlan"
+    [api_stage] = plan["Properties"]["ApiStages"]
+    assert api_stage["ApiId"] == {"Ref": "RestAPI"} and api_stage["Stage"] == "api"
+    assert set(api_stage["Throttle"]) == {f"{p}/{m}" for p, m in RETAILER_METHODS}
+    assert plan["Properties"]["Throttle"] == {"RateLimit": limits.retailer_rate_per_second,
+                                              "BurstLimit": limits.retailer_burst}
+    assert resources["APIHandler"]["Properties"]["ReservedConcurrentExecutions"] == limits.api_reserved_concurrency
+    assert all("ReservedConcurrentExecutions" not in r["Properties"]
+               for fid, r in resources.items() if r["Type"] == "AWS::Serverless::Function" and fid != "APIHandler")
 
 
 def test_no_secret_value_in_the_template(templates: dict[str, Any]) -> None:
@@ -211,7 +254,8 @@ def test_schedules_and_stream_handlers_come_from_the_app(tmp_path: Path) -> None
     with (project / "chalicelib" / "store" / "tables.py").open("a") as f:
         f.write('\nMODEL_PATHS.append("chalicelib.store.models:ProbeEvent")\n')
     with (project / "infra" / "access.py").open("a") as f:
-        f.write('\nTABLE_ACTIONS["probe-events"] = [GET]\nSTREAM_READERS.append("probe-events")\n')
+        f.write('\nTABLE_ACTIONS["probe-events"] = [GET]\nSTREAM_READERS.append("probe-events")\n'
+                'JOB_GRANTS["count_probe_events"] = Grants({"probe-events": [GET]}, streams=["probe-events"])\n')
     (project / "app.py").write_text((ROOT / "app.py").read_text() + (
         '\n\n@app.schedule("cron(15 2 * * ? *)", name="rotate_pseudonym_key")\n'
         "def rotate_pseudonym_key(event):\n    return None\n"
@@ -236,20 +280,26 @@ def test_schedules_and_stream_handlers_come_from_the_app(tmp_path: Path) -> None
     assert function["Properties"]["FunctionName"] == "marktplatz-prod-RotatePseudonymKey"
     assert resources["RotatePseudonymKeyLogGroup"]["Properties"]["RetentionInDays"] == 90
     assert "RotatePseudonymKeyErrorsAlarm" in resources and "CountProbeEventsErrorsAlarm" in resources
-    role = resources[function["Properties"]["Role"]["Fn::GetAtt"][0]]
-    api_role = resources[resources["APIHandler"]["Properties"]["Role"]["Fn::GetAtt"][0]]
-    documents = [p["PolicyDocument"] for p in role["Properties"]["Policies"]]
-    assert documents == [p["PolicyDocument"] for p in api_role["Properties"]["Policies"]]
-    statements = {s["Sid"]: s for s in documents[0]["Statement"]}
-    assert {"Fn::GetAtt": ["RotatePseudonymKeyLogGroup", "Arn"]} in statements["WriteOwnLogs"]["Resource"]
+    def statements(fid: str) -> dict[str, Any]:
+        role = resources[resources[fid]["Properties"]["Role"]["Fn::GetAtt"][0]]
+        [policy] = role["Properties"]["Policies"]
+        return {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+
+    # A function without declared grants may write its own logs and nothing else.
+    assert statements("RotatePseudonymKey") == {"WriteOwnLogs": {
+        "Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [{"Fn::GetAtt": ["RotatePseudonymKeyLogGroup", "Arn"]}]}}
+    assert "ProbeEventsTableStream" not in statements("APIHandler")
 
     assert resources["ProbeEventsTable"]["Properties"]["StreamSpecification"] == {
         "StreamViewType": "NEW_AND_OLD_IMAGES"}
     stream_events = resources["CountProbeEvents"]["Properties"]["Events"]
     assert [e["Properties"]["Stream"] for e in stream_events.values() if e["Type"] == "DynamoDB"] == [
         {"Fn::GetAtt": ["ProbeEventsTable", "StreamArn"]}]
-    assert statements["ProbeEventsTableStream"]["Resource"] == [{"Fn::GetAtt": ["ProbeEventsTable", "StreamArn"]}]
-    assert statements["ProbeEventsTable"]["Action"] == ["dynamodb:GetItem"]
+    probe = statements("CountProbeEvents")
+    assert probe["ProbeEventsTableStream"]["Resource"] == [{"Fn::GetAtt": ["ProbeEventsTable", "StreamArn"]}]
+    assert probe["ProbeEventsTable"]["Action"] == ["dynamodb:GetItem"]
+    assert set(probe) == {"ProbeEventsTable", "ProbeEventsTableStream", "WriteOwnLogs"}
 
 
 def test_deploy_points_every_function_at_the_uploaded_zip(templates: dict[str, Any]) -> None:

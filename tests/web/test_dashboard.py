@@ -22,7 +22,7 @@ GAP_DAY = 10  # days before yesterday: a sensor outage, which must stay a gap
 
 
 def _post(base: str, path: str, body: Any, headers: dict[str, str]) -> Any:
-    r = requests.post(f"{base}{path}", json=body, headers=headers, timeout=30)
+    r = requests.post(f"{base}{path}", json=body, headers=headers, timeout=180)  # a month of hours: ~780 calls
     assert r.status_code in (200, 201), (path, r.status_code, r.text)
     return r.json()
 
@@ -143,3 +143,114 @@ def test_dashboard_login_in_english(page: Any, web: Any) -> None:
     assert page.text_content("#login-h") == "Footfall – sign in"
     assert_accessible(page, "dashboard login (en)")
     assert_no_external_requests(page)
+
+
+def _sign_in(page: Any, token: str, lang: str = "de") -> None:
+    page.goto("/dashboard" + ("?lang=en" if lang == "en" else ""))
+    page.fill("#token", token)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#board:not([hidden])")
+
+
+def _show(page: Any, zone: str, start: str, end: str, resolution: str) -> None:
+    for box in page.locator("#zones input[type=checkbox]").all():
+        box.set_checked(box.get_attribute("value") == zone)
+    page.fill("#from", start)
+    page.fill("#to", end)
+    page.select_option("#resolution", resolution)
+    page.click("#load")
+
+
+def test_default_view_loads_at_once_after_sign_in(page: Any, web: Any, footfall_month: dict[str, Any]) -> None:
+    stats: list[str] = []
+    page.on("request", lambda r: stats.append(r.url) if "/api/v1/stats/footfall" in r.url else None)
+    _sign_in(page, footfall_month["token"])
+    page.wait_for_selector("#results:not([hidden])")  # without pressing "Anzeigen"
+    page.wait_for_selector("#chart-footfall canvas")
+    assert len(stats) == 1 and "resolution=day" in stats[0]
+    assert "Zeitabschnitte geladen" in page.text_content("#query-msg")
+
+
+def test_partial_weeks_are_marked_and_the_widened_range_is_said(page: Any, web: Any, footfall_month: dict[str, Any],
+                                                               tmp_path: Any) -> None:
+    base, token, zone = web.app_url, footfall_month["token"], footfall_month["zone"]
+    _sign_in(page, token)
+    page.wait_for_selector("#results:not([hidden])")
+    _show(page, zone, footfall_month["from"], footfall_month["to"], "week")
+    params = {"zone": zone, "from": footfall_month["from"], "to": footfall_month["to"]}
+    week = _stats(base, token, "/api/v1/stats/footfall", resolution="week", **params).json()
+    page.wait_for_selector(f"#query-msg:has-text('{len(week['buckets'])} Zeitabschnitte')")
+    spans = [round((datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds() / 3600)
+             for a, b in zip(week["buckets"], [*week["buckets"][1:], week["to"]], strict=True)]
+    hours = week["zones"][0]["footfall"]["hours"]
+    partial = [i for i, h in enumerate(hours) if 0 < h < spans[i]]
+    assert partial, "a 30-day range in weeks has partial weeks at its ends"
+    widened = page.text_content("[data-testid=widened]")
+    assert widened.startswith("Zeitraum auf ganze Wochen (Montag bis Sonntag) erweitert:")
+    assert page.is_visible("[data-testid=partial-note]")
+    assert "unvollständige Zeitabschnitte" in page.text_content("[data-testid=partial-note]")
+    page.click(".bucket-table summary")
+    rows = page.locator("#buckets tbody tr")
+    assert rows.count() == len(week["buckets"])
+    marked = [i for i in range(rows.count()) if rows.nth(i).get_attribute("data-partial") == "true"]
+    assert marked == partial
+    assert "unvollständig:" in rows.nth(partial[-1]).text_content()
+    screenshots(page, "dashboard-week-partial", TABLET)
+    with page.expect_download() as info:
+        page.click("#csv")
+    info.value.save_as(tmp_path / "week.csv")
+    table = list(csv.DictReader(io.StringIO((tmp_path / "week.csv").read_text("utf-8-sig")), delimiter=";"))
+    assert [i for i, r in enumerate(table) if r["Vollständig"] == "nein"] == partial
+    assert [r["Stunden im Zeitabschnitt"] for r in table] == [str(s) for s in spans]
+
+    # Day resolution for exactly the dates chosen: nothing widened, nothing to say.
+    _show(page, zone, footfall_month["from"], footfall_month["to"], "day")
+    page.wait_for_selector("#query-msg:has-text('30 Zeitabschnitte')")
+    assert page.is_hidden("[data-testid=widened]")
+
+
+def test_range_errors_say_what_to_change_in_german_and_english(page: Any, web: Any,
+                                                               footfall_month: dict[str, Any]) -> None:
+    zone = footfall_month["zone"]
+    for lang, reversed_text, too_many in (
+            ("de", "„Bis“ liegt vor „Von“. Bitte ein Enddatum wählen",
+             "Zu viele Zeitabschnitte: 8.784 Stunden auf einmal (höchstens 2.232). Bitte den Zeitraum verkürzen"),
+            ("en", "“To” lies before “From”. Please choose an end date",
+             "Too many periods: 8,784 hours at once (at most 2,232). Please shorten the range")):
+        _sign_in(page, footfall_month["token"], lang)
+        page.wait_for_selector("#results:not([hidden])")
+        asked: list[str] = []
+        page.on("request", lambda r, asked=asked: asked.append(r.url) if "/api/v1/stats/" in r.url else None)
+        _show(page, zone, "2026-03-10", "2026-03-01", "day")
+        page.wait_for_selector("#query-msg.bad")
+        assert reversed_text in page.text_content("#query-msg")
+        _show(page, zone, "2024-01-01", "2024-12-31", "hour")
+        page.wait_for_selector(f"#query-msg:has-text('{too_many[:12]}')")
+        assert too_many in page.text_content("#query-msg").replace("\u202f", "")
+        assert asked == []  # said before asking the API
+        assert_accessible(page, f"dashboard range error ({lang})")
+        page.click("#logout")
+
+
+def test_event_band_on_the_right_bucket(page: Any, web: Any) -> None:
+    """dashboard-time.js: at day resolution the band covers the event's own day's point, not the next day's."""
+    page.goto("/dashboard")
+    page.wait_for_function("window.DashboardTime !== undefined")
+    # Days of 22-28 Nov 2026 (Berlin); a Sunday event, 13:00-18:00 on the 22nd.
+    days = [datetime(2026, 11, d, tzinfo=BERLIN) for d in range(22, 29)]
+    starts = [int(d.timestamp()) for d in days]
+    to = int(datetime(2026, 11, 29, tzinfo=BERLIN).timestamp())
+    ev0, ev1 = int(datetime(2026, 11, 22, 13, tzinfo=BERLIN).timestamp()), int(datetime(2026, 11, 22, 18,
+                                                                                        tzinfo=BERLIN).timestamp())
+    span = page.evaluate("a => DashboardTime.eventSpan(a[0], a[1], a[2], a[3], 'day')", [ev0, ev1, starts, to])
+    assert span[0] < starts[0] < span[1] < starts[1]  # around Sunday's point, clear of Monday's
+    assert span[1] - starts[0] == 43200  # half a day either side
+    # An event over two days covers both points; hourly charts keep the event's own times.
+    two = page.evaluate("a => DashboardTime.eventSpan(a[0], a[1], a[2], a[3], 'day')",
+                        [ev0, ev1 + 86400, starts, to])
+    assert two[0] < starts[0] and starts[1] < two[1] < starts[2]
+    assert page.evaluate("a => DashboardTime.eventSpan(a[0], a[1], a[2], a[3], 'hour')",
+                         [ev0, ev1, starts, to]) == [ev0, ev1]
+    # A week of a clock change has 169 hours.
+    assert page.evaluate("DashboardTime.bucketHours(['2026-10-19T00:00:00+02:00', '2026-10-26T00:00:00+01:00'], "
+                         "'2026-11-02T00:00:00+01:00')") == [169, 168]

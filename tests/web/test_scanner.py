@@ -43,7 +43,9 @@ def _type_amount(page: Any, digits: str) -> None:
 
 
 def _scan(page: Any) -> None:
-    page.click("#camera-btn")
+    """Scan with the camera; after "Nächster Gutschein" it is already running again, so no tap is needed."""
+    if page.is_hidden("#camera") and page.is_visible("#scan-step"):
+        page.click("#camera-btn")
     page.wait_for_selector("#amount-step:not([hidden])", timeout=20000)
 
 
@@ -97,18 +99,17 @@ def test_scan_redeem_refuse_retry_undo(till: Any, web: Any) -> None:
     assert _balance(base, voucher["token"]) == 3750
     page.wait_for_function("document.getElementById('today-total').textContent.replace('\\u00a0', ' ') === '12,50 €'")
 
-    # 2) more than is left: the big red refusal with the balance left, nothing charged.
+    # 2) more than is left: said before confirming, with the rest offered (not taken here), nothing charged.
     page.click("#next")
     _scan(page)
     _type_amount(page, "4000")
     page.click("#charge")
-    page.click("#confirm")
-    page.wait_for_selector("#result.bad")
-    assert "Guthaben reicht nicht" in page.text_content("#result-head")
-    assert "Restguthaben 37,50 €" in page.text_content("#result-detail").replace("\xa0", " ")
-    assert page.is_hidden("#undo")
-    screenshots(page, "haendler-result-refused")
+    page.wait_for_selector("#charge-rest:not([hidden])")
+    assert page.is_hidden("#confirm-step")
+    assert "höher als das Guthaben von 37,50 €" in page.text_content("#amount-msg").replace("\xa0", " ")
+    screenshots(page, "haendler-over-balance")
     assert _balance(base, voucher["token"]) == 3750
+    page.click("#cancel")
 
     # 3) a flaky network: the first answer is lost after the server booked it; the retry reuses the key.
     keys: list[str] = []
@@ -124,7 +125,6 @@ def test_scan_redeem_refuse_retry_undo(till: Any, web: Any) -> None:
 
     page.route("**/api/v1/redemptions", lambda route: lose_first_answer(route)
                if route.request.method == "POST" else route.continue_())
-    page.click("#next")
     _scan(page)
     _type_amount(page, "500")
     page.click("#charge")
@@ -135,13 +135,18 @@ def test_scan_redeem_refuse_retry_undo(till: Any, web: Any) -> None:
     assert "Restguthaben 32,50 €" in page.text_content("#result-detail").replace("\xa0", " ")
     assert _balance(base, voucher["token"]) == 3250
 
-    # 4) undo the last one: the balance comes back, the list shows the reversal, the total follows.
+    # 4) undo the last one: the balance comes back, the list shows it once, struck through; the total follows.
     page.click("#undo")
     page.wait_for_selector("#result-head:has-text('storniert')")
     assert "Restguthaben 37,50 €" in page.text_content("#result-detail").replace("\xa0", " ")
     assert _balance(base, voucher["token"]) == 3750
-    page.wait_for_selector("#today-list li.reversal")
-    page.wait_for_function("document.querySelectorAll('#today-list li').length === 3")
+    page.wait_for_selector("#today-list li.is-reversed")
+    page.wait_for_function("document.querySelectorAll('#today-list li').length === 2")
+    undone = page.locator("#today-list li.is-reversed")
+    assert "5,00 € (storniert)" in undone.text_content().replace("\xa0", " ")
+    assert page.locator("#today-list li.reversal").count() == 0
+    refs = page.locator("[data-testid=today-voucher]").all_text_contents()
+    assert refs == [f"Gutschein {voucher['voucher_id']}"] * 2
     history = requests.get(f"{base}/api/v1/redemptions", headers={"Authorization": f"Bearer {shop['api_key']}"},
                            timeout=10).json()["items"]
     assert sorted((i["kind"], i["amount_cents"]) for i in history) == [
@@ -228,3 +233,87 @@ def test_idempotency_keys_differ_between_attempts(till: Any, web: Any) -> None:
         page.click("#next")
     assert len(keys) == 2 and keys[0] != keys[1] and all(uuid.UUID(k) for k in keys)
     assert _balance(web.app_url, voucher["token"]) == 4800
+
+
+def _login(page: Any, key: str) -> None:
+    page.goto("/haendler")
+    page.fill("#key", key)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#till:not([hidden])")
+
+
+def test_over_balance_offers_the_rest_and_takes_it_in_one_tap(till: Any, web: Any) -> None:
+    page, voucher = till
+    base = web.app_url
+    shop = _retailer(base, "Schuhhaus Bröker")
+    spent = requests.post(f"{base}/api/v1/redemptions", json={"token": voucher["token"], "amount_cents": 2450},
+                          headers={"Authorization": f"Bearer {shop['api_key']}", "Idempotency-Key": uuid.uuid4().hex},
+                          timeout=10)
+    assert spent.status_code == 201
+    _login(page, shop["api_key"])
+    _scan(page)
+    assert page.text_content("#v-balance").replace("\xa0", " ") == "25,50 €"  # known before anything is confirmed
+    _type_amount(page, "3000")
+    page.click("#charge")
+    rest = page.locator("#charge-rest")
+    rest.wait_for()
+    assert rest.text_content().replace("\xa0", " ") == "Restguthaben 25,50 € abbuchen?"
+    assert page.evaluate("document.activeElement.id") == "charge-rest"
+    screenshots(page, "haendler-offer-rest")
+    rest.click()  # one tap: this is the confirmation
+    page.wait_for_selector("#result.ok")
+    assert "25,50 € abgebucht" in page.text_content("#result-head").replace("\xa0", " ")
+    detail = page.text_content("#result-detail").replace("\xa0", " ")
+    assert "Restguthaben 0,00 €" in detail and "Noch zu zahlen: 4,50 €" in detail
+    assert _balance(base, voucher["token"]) == 0
+
+    # The camera is back by itself for the next customer; the same (now spent) voucher says so and takes no digits.
+    page.click("#next")
+    page.wait_for_selector("#amount-step:not([hidden])", timeout=20000)
+    assert page.text_content("#v-status") == "Vollständig eingelöst"
+    assert "vollständig eingelöst" in page.text_content("#amount-msg")
+    assert page.is_disabled("#charge") and page.is_disabled('#keypad button[data-key="1"]')
+    page.keyboard.press("5")
+    assert page.text_content("#amount").replace("\xa0", " ") == "0,00 €"
+    screenshots(page, "haendler-spent")
+    assert_no_external_requests(page)
+
+
+def test_balance_spent_elsewhere_meanwhile_offers_what_is_left(till: Any, web: Any) -> None:
+    page, voucher = till
+    base = web.app_url
+    shop = _retailer(base, "Bäckerei Wiesmann")
+    other = _retailer(base, "Kiosk am Bahnhof")
+    _login(page, shop["api_key"])
+    _scan(page)
+    _type_amount(page, "4000")
+    page.click("#charge")
+    page.wait_for_selector("#confirm-step:not([hidden])")
+    requests.post(f"{base}/api/v1/redemptions", json={"token": voucher["token"], "amount_cents": 2000},
+                  headers={"Authorization": f"Bearer {other['api_key']}", "Idempotency-Key": uuid.uuid4().hex},
+                  timeout=10).raise_for_status()
+    page.click("#confirm")
+    page.wait_for_selector("#charge-rest:not([hidden])")
+    assert page.text_content("#charge-rest").replace("\xa0", " ") == "Restguthaben 30,00 € abbuchen?"
+    page.click("#charge-rest")
+    page.wait_for_selector("#result.ok")
+    assert _balance(base, voucher["token"]) == 0
+
+
+def test_till_spent_voucher_in_english(till: Any, web: Any) -> None:
+    page, voucher = till
+    base = web.app_url
+    shop = _retailer(base, "Tea Room")
+    requests.post(f"{base}/api/v1/redemptions", json={"token": voucher["token"], "amount_cents": 5000},
+                  headers={"Authorization": f"Bearer {shop['api_key']}", "Idempotency-Key": uuid.uuid4().hex},
+                  timeout=10).raise_for_status()
+    page.goto("/haendler?lang=en")
+    page.fill("#key", shop["api_key"])
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#till:not([hidden])")
+    page.fill("#code", voucher["token"])
+    page.click("#code-form button[type=submit]")
+    page.wait_for_selector("#amount-step:not([hidden])")
+    assert page.text_content("#v-status") == "Fully spent"
+    assert "fully spent" in page.text_content("#amount-msg")
+    assert_accessible(page, "till spent voucher (en)")

@@ -31,6 +31,7 @@ def test_buy_two_vouchers_with_a_test_card(page: Any, web: Any) -> None:
     page.get_by_label("Kartennummer").fill("4242 4242 4242 4242")
     page.get_by_label("Gültig bis (MM/JJ)").fill("12/34")
     page.get_by_label("Prüfnummer (CVC)").fill("123")
+    page.check("#terms")
     screenshots(page, "shop-payment")
     page.click("#pay-now")
     page.wait_for_selector("#done:not([hidden])")
@@ -59,6 +60,7 @@ def test_declined_card_shows_the_error_and_issues_nothing(page: Any, web: Any) -
     page.get_by_label("Kartennummer").fill("4000 0000 0000 0341")  # attaches, then the charge is declined
     page.get_by_label("Gültig bis (MM/JJ)").fill("12/34")
     page.get_by_label("Prüfnummer (CVC)").fill("123")
+    page.check("#terms")
     page.click("#pay-now")
     page.wait_for_function("document.getElementById('pay-error').textContent.length > 0")
     assert page.is_hidden("#done")
@@ -145,7 +147,125 @@ def test_card_needing_3d_secure_completes_through_localstripes_step(page: Any, w
     page.get_by_label("Kartennummer").fill("4000 0025 0000 3155")
     page.get_by_label("Gültig bis (MM/JJ)").fill("12/34")
     page.get_by_label("Prüfnummer (CVC)").fill("123")
+    page.check("#terms")
     page.click("#pay-now")
     page.click("text=Complete authentication")
     page.wait_for_function("document.querySelectorAll('[data-testid=voucher]').length === 1", timeout=30000)
     assert "10,00 €" in _text(page, "[data-testid=voucher]")
+
+
+def _to_payment(page: Any, email: str, preset: str = "10 €", lang: str = "de") -> None:
+    page.goto("/" if lang == "de" else "/?lang=en")
+    page.click(f"label.preset:has-text('{preset}')")
+    page.fill("#email", email)
+    page.click("#to-payment")
+    page.wait_for_selector("#payment-element input")
+
+
+def _card(page: Any, number: str, expiry: str = "12/34", cvc: str = "123", lang: str = "de") -> None:
+    labels = (("Kartennummer", "Gültig bis (MM/JJ)", "Prüfnummer (CVC)") if lang == "de"
+              else ("Card number", "Expiry (MM/YY)", "Security code (CVC)"))
+    for label, value in zip(labels, (number, expiry, cvc), strict=True):
+        page.get_by_label(label).fill(value)
+
+
+def _pay(page: Any) -> None:
+    page.check("#terms")
+    page.click("#pay-now")
+
+
+def test_declined_card_then_a_good_card_in_the_same_form(page: Any, web: Any) -> None:
+    created: list[str] = []
+    page.on("request", lambda r: created.append(r.url) if r.method == "POST" and r.url.endswith("/api/v1/orders")
+            else None)
+    _to_payment(page, "zweiter-versuch@example.org")
+    _card(page, "4000 0000 0000 0341")  # attaches, then the charge is declined
+    _pay(page)
+    page.wait_for_function("document.getElementById('pay-error').textContent.length > 0")
+    assert _text(page, "#pay-error") == ("Ihre Karte wurde abgelehnt. Bitte wenden Sie sich an Ihre Bank oder "
+                                         "verwenden Sie eine andere Karte.")
+    assert "declined" not in _text(page, "#pay-error")
+    screenshots(page, "shop-payment-declined")
+    # Mistyped details are named in German, before anything is sent.
+    _card(page, "4242 4242 4242 4241")
+    page.click("#pay-now")
+    page.wait_for_selector("#pay-error:has-text('Kartennummer ist ungültig')")
+    _card(page, "4242 4242 4242 4242", expiry="01/20")
+    page.click("#pay-now")
+    page.wait_for_selector("#pay-error:has-text('Ablaufdatum liegt in der Vergangenheit')")
+    # The same form, the same order: a good card now goes through.
+    _card(page, "4242 4242 4242 4242")
+    page.click("#pay-now")
+    page.wait_for_function("document.querySelectorAll('[data-testid=voucher]').length === 1", timeout=30000)
+    assert len(created) == 1
+    order_id = page.evaluate("JSON.parse(sessionStorage.getItem('mp.order') || 'null')") or {}
+    assert _text(page, "[data-testid=order-no]").startswith("Bestellnummer: ord_")
+    assert order_id == {} or order_id.get("id") in _text(page, "[data-testid=order-no]")
+    assert_no_external_requests(page)
+
+
+def test_declined_card_in_english(page: Any, web: Any) -> None:
+    _to_payment(page, "declined-en@example.org", preset="€10", lang="en")
+    _card(page, "4000 0000 0000 0341", lang="en")
+    page.check("#terms")
+    page.click("#pay-now")
+    page.wait_for_function("document.getElementById('pay-error').textContent.length > 0")
+    assert _text(page, "#pay-error") == "Your card was declined. Please contact your bank or use another card."
+    assert_accessible(page, "shop payment declined (en)")
+
+
+def test_payment_waits_for_consent_to_the_terms(page: Any, web: Any) -> None:
+    confirms: list[str] = []
+    page.on("request", lambda r: confirms.append(r.url) if "/stripe-local/confirm" in r.url else None)
+    _to_payment(page, "agb@example.org")
+    links = {a.text_content(): a.get_attribute("href") for a in page.locator("#pay .consent a").all()}
+    assert links == {"AGB": "/agb", "Widerrufsbelehrung": "/widerruf", "Datenschutzerklärung": "/datenschutz"}
+    _card(page, "4242 4242 4242 4242")
+    page.click("#pay-now")
+    page.wait_for_selector("#terms-err:has-text('AGB')")
+    assert page.evaluate("document.activeElement.id") == "terms"
+    assert page.get_attribute("#terms", "aria-invalid") == "true"
+    page.wait_for_timeout(300)
+    assert confirms == [] and page.is_hidden("#done")
+    screenshots(page, "shop-payment-terms")
+    _pay(page)
+    page.wait_for_selector("#done:not([hidden])")
+    assert len(confirms) == 1
+    assert _text(page, "#terms-err") == ""
+
+
+def test_total_only_for_a_valid_amount(page: Any, web: Any) -> None:
+    page.goto("/")
+    page.click("label.preset:has-text('Anderer Betrag')")
+    for amount, quantity, total in (("3", "1", "–"), ("300", "1", "–"), ("abc", "1", "–"), ("25", "0", "–"),
+                                    ("25", "21", "–"), ("25", "2.5", "–"), ("25,50", "2", "51,00 €")):
+        page.fill("#amount", amount)
+        page.fill("#quantity", quantity)
+        assert _text(page, "#total") == total, (amount, quantity)
+
+
+def test_order_page_survives_a_reload_and_shows_the_vouchers_again(page: Any, web: Any) -> None:
+    _to_payment(page, "lesezeichen@example.org", preset="25 €")
+    _card(page, "4242 4242 4242 4242")
+    _pay(page)
+    page.wait_for_function("document.querySelectorAll('[data-testid=voucher]').length === 1", timeout=30000)
+    url = page.url
+    assert "/bestellung/ord_" in url and "#" in url
+    order_no = _text(page, "[data-testid=order-no]")
+    token = page.locator("[data-testid=voucher] a").get_attribute("href").split("/v/")[1].split("?")[0]
+    page.reload()
+    page.wait_for_function("document.querySelectorAll('[data-testid=voucher]').length === 1", timeout=30000)
+    assert _text(page, "[data-testid=order-no]") == order_no
+    assert token in page.locator("[data-testid=voucher] a").get_attribute("href")
+    assert page.is_hidden("#buy") and page.is_hidden("#pay")
+    screenshots(page, "shop-order-page")
+    # A fresh browser with the link (from a bookmark) sees the same; without the secret, nothing.
+    other = page.context.browser.new_context(base_url=web.app_url, locale="en-GB")
+    fresh = other.new_page()
+    fresh.goto(url.replace(web.app_url, "").replace("#", "?lang=en#"))
+    fresh.wait_for_function("document.querySelectorAll('[data-testid=voucher]').length === 1", timeout=30000)
+    assert "Order number: ord_" in _text(fresh, "[data-testid=order-no]")
+    fresh.goto(url.split("#")[0].replace(web.app_url, "") + "?lang=en")
+    fresh.wait_for_selector("#done-wait:has-text('not found')")
+    assert fresh.locator("[data-testid=voucher]").count() == 0
+    other.close()

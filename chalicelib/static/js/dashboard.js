@@ -13,7 +13,27 @@
       noData: 'keine Daten', of: 'von', event: 'Veranstaltung', noEvents: 'Keine Veranstaltungen im Zeitraum.',
       weekdays: ['Mo', 'Di', 'Mi', 'Do', 'Fr', 'Sa', 'So'], weekdaysLong: ['Montag', 'Dienstag', 'Mittwoch', 'Donnerstag', 'Freitag', 'Samstag', 'Sonntag'],
       hourShort: function (h) { return h + ' Uhr'; }, heatCaption: function (z) { return z + ': durchschnittliche Passanten pro Stunde'; },
-      suppressed: 'WLAN-Werte unter 10 werden nicht gezeigt.', scroll: 'Tabelle, seitlich scrollbar', time: 'Zeit'
+      suppressed: 'WLAN-Werte unter 10 werden nicht gezeigt.', scroll: 'Tabelle, seitlich scrollbar', time: 'Zeit',
+      needDates: 'Bitte „Von“ und „Bis“ ausfüllen.',
+      toBeforeFrom: '„Bis“ liegt vor „Von“. Bitte ein Enddatum wählen, das am oder nach dem Anfangsdatum liegt.',
+      years: 'Bitte ein Datum zwischen 2000 und 2100 wählen.',
+      tooMany: function (n, max, res) {
+        return 'Zu viele Zeitabschnitte: ' + num(n) + ' ' + res + ' auf einmal (höchstens ' + num(max) + '). ' +
+          'Bitte den Zeitraum verkürzen oder eine gröbere Auflösung wählen (Woche oder Monat).';
+      },
+      unitNames: {hour: 'Stunden', day: 'Tage', week: 'Wochen', month: 'Monate'},
+      resNames: {week: 'ganze Wochen (Montag bis Sonntag)', month: 'ganze Monate'},
+      widened: function (res, from, to) {
+        return 'Zeitraum auf ' + res + ' erweitert: ' + from + ' bis ' + to + '. Die Summen gelten für diesen Zeitraum.';
+      },
+      partial: function (h, of) { return 'unvollständig: ' + num(h) + ' von ' + num(of) + ' Std. gemessen'; },
+      partialNote: 'Schraffiert: unvollständige Zeitabschnitte (nicht alle Stunden gemessen) – kein Einbruch.',
+      partialCmp: 'Vergleichswerte aus unvollständigen Zeitabschnitten sind ausgelassen.',
+      serverRange: 'Der Zeitraum kann so nicht abgefragt werden. Bitte „Von“, „Bis“ und die Auflösung prüfen.',
+      serverZone: 'Eine gewählte Zone gibt es nicht mehr. Bitte die Seite neu laden.',
+      serverAuth: 'Ihre Anmeldung gilt nicht mehr. Bitte neu anmelden.',
+      serverOther: 'Die Abfrage hat nicht geklappt. Bitte in einer Minute erneut versuchen.',
+      bucketTable: 'Werte je Zeitabschnitt', start: 'Beginn', note: 'Hinweis'
     },
     en: {
       badToken: 'This access token is not accepted.', network: 'No connection to the server.',
@@ -23,7 +43,27 @@
       noData: 'no data', of: 'of', event: 'Event', noEvents: 'No events in this period.',
       weekdays: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], weekdaysLong: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'],
       hourShort: function (h) { return h + ':00'; }, heatCaption: function (z) { return z + ': average footfall per hour'; },
-      suppressed: 'WLAN values below 10 are not shown.', scroll: 'Table, scrolls sideways', time: 'Time'
+      suppressed: 'WLAN values below 10 are not shown.', scroll: 'Table, scrolls sideways', time: 'Time',
+      needDates: 'Please fill in “From” and “To”.',
+      toBeforeFrom: '“To” lies before “From”. Please choose an end date on or after the start date.',
+      years: 'Please choose a date between 2000 and 2100.',
+      tooMany: function (n, max, res) {
+        return 'Too many periods: ' + num(n) + ' ' + res + ' at once (at most ' + num(max) + '). ' +
+          'Please shorten the range or choose a coarser resolution (week or month).';
+      },
+      unitNames: {hour: 'hours', day: 'days', week: 'weeks', month: 'months'},
+      resNames: {week: 'whole weeks (Monday to Sunday)', month: 'whole months'},
+      widened: function (res, from, to) {
+        return 'Range widened to ' + res + ': ' + from + ' to ' + to + '. The totals are for this range.';
+      },
+      partial: function (h, of) { return 'partial: ' + num(h) + ' of ' + num(of) + ' hours measured'; },
+      partialNote: 'Hatched: partial periods (not every hour measured) – not a drop.',
+      partialCmp: 'Comparison values from partial periods are left out.',
+      serverRange: 'This range cannot be queried. Please check “From”, “To” and the resolution.',
+      serverZone: 'A chosen zone no longer exists. Please reload the page.',
+      serverAuth: 'Your sign-in is no longer valid. Please sign in again.',
+      serverOther: 'The query did not work. Please try again in a minute.',
+      bucketTable: 'Values per period', start: 'Start', note: 'Note'
     }
   }[LANG];
   var COLORS = ['#0b5d3b', '#1f5fa8', '#a4161a', '#6a3d9a', '#8a4b00', '#00707a', '#5a5a5a', '#b0006e', '#3d5c00', '#00429d'];
@@ -95,6 +135,7 @@
     $('from').value = berlinDay(new Date(yesterday.getTime() - 27 * 86400000));
     show($('login'), false);
     show($('board'), true);
+    load();  // the default view at once: no empty page waiting for "Anzeigen"
   }
 
   // --- query ----------------------------------------------------------------------------------------------
@@ -108,9 +149,36 @@
     return p.toString();
   }
 
+  var MAX_BUCKETS = JSON.parse($('query').getAttribute('data-max-buckets') || '{}');
+  function dayNumber(iso) { return Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10)) / 86400000; }
+
+  /* Checked here, in the user's words, before the API is asked: what is wrong and what to change. */
+  function problem(q) {
+    if (!q.zones.length) return TEXT.pickZone;
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(q.from) || !/^\d{4}-\d{2}-\d{2}$/.test(q.to)) return TEXT.needDates;
+    var y0 = +q.from.slice(0, 4), y1 = +q.to.slice(0, 4);
+    if (y0 < 2000 || y1 > 2100) return TEXT.years;
+    var days = dayNumber(q.to) - dayNumber(q.from) + 1;
+    if (days < 1) return TEXT.toBeforeFrom;
+    var n = {hour: days * 24, day: days, week: Math.ceil((days + 6) / 7), month: (y1 - y0) * 12 + (+q.to.slice(5, 7)) - (+q.from.slice(5, 7)) + 1}[q.resolution];
+    var max = MAX_BUCKETS[q.resolution];
+    if (max && n > max) return TEXT.tooMany(n, max, TEXT.unitNames[q.resolution]);
+    return null;
+  }
+
+  function serverMessage(answer) {
+    var code = answer.data && answer.data.error && answer.data.error.code;
+    if (answer.status === 401 || answer.status === 403) return TEXT.serverAuth;
+    if (code === 'invalid_range' || code === 'invalid_request') return TEXT.serverRange;
+    if (code === 'not_found' || code === 'unknown_zone') return TEXT.serverZone;
+    return TEXT.serverOther;
+  }
+
   function load() {
     var q = currentQuery();
-    if (!q.zones.length) { $('query-msg').textContent = TEXT.pickZone; return; }
+    var wrong = problem(q);
+    if (wrong) { $('query-msg').textContent = wrong; $('query-msg').className = 'msg bad'; return; }
+    $('query-msg').className = 'msg';
     $('query-msg').textContent = TEXT.loading;
     $('load').disabled = true;
     Promise.all([
@@ -120,25 +188,49 @@
       $('load').disabled = false;
       var bad = answers.filter(function (a) { return a.status !== 200; })[0];
       if (bad) {
-        $('query-msg').textContent = (bad.data && bad.data.error && bad.data.error.message) || TEXT.network;
+        $('query-msg').textContent = serverMessage(bad);
+        $('query-msg').className = 'msg bad';
         return;
       }
       state.query = q;
       state.data = answers[0].data;
       state.heat = answers[1].data;
+      state.spans = window.DashboardTime.bucketHours(state.data.buckets, state.data.to);
       render();
       $('query-msg').textContent = TEXT.loaded(state.data.buckets.length);
+      $('widened').textContent = widenedNote(q, state.data);
+      show($('widened'), !!$('widened').textContent);
     }, function () { $('load').disabled = false; $('query-msg').textContent = TEXT.network; });
   }
   $('query').addEventListener('submit', function (ev) { ev.preventDefault(); load(); });
   $('resolution').addEventListener('change', function () { if (state.data) load(); });
   ['cmp-week', 'cmp-year'].forEach(function (id) { $(id).addEventListener('change', function () { if (state.data) renderCharts(); }); });
 
+  // --- partial buckets and widened ranges ------------------------------------------------------------------
+  function isPartial(hours, i) { return hours[i] > 0 && hours[i] < state.spans[i]; }
+  function anyPartial() {
+    return state.data.zones.some(function (z) { return z.footfall.hours.some(function (h, i) { return isPartial(z.footfall.hours, i); }); });
+  }
+  /* A comparison bucket with only some hours measured would draw as a dip: it is left out (a gap). */
+  function completeOnly(series) {
+    return series.count.map(function (v, i) { return series.hours[i] > 0 && series.hours[i] < state.spans[i] ? null : v; });
+  }
+  function berlinDate(iso) {
+    return new Intl.DateTimeFormat(LOCALE, {timeZone: 'Europe/Berlin', day: '2-digit', month: '2-digit', year: 'numeric'}).format(new Date(iso));
+  }
+  function widenedNote(q, d) {
+    var first = berlinDay(new Date(d.from)), last = berlinDay(new Date(Date.parse(d.to) - 1000));
+    if (first === q.from && last === q.to) return '';
+    var res = TEXT.resNames[d.resolution] || TEXT.unitNames[d.resolution];
+    return TEXT.widened(res, berlinDate(d.from), berlinDate(new Date(Date.parse(d.to) - 1000).toISOString()));
+  }
+
   // --- rendering ------------------------------------------------------------------------------------------
   function render() {
     show($('results'), true);
     renderTotals();
     renderCharts();
+    renderBucketTable();
     renderEvents();
     renderHeatmaps();
   }
@@ -180,13 +272,46 @@
     var ctx = u.ctx;
     ctx.save();
     events.forEach(function (ev, i) {
-      var x0 = u.valToPos(ts(ev.starts_at), 'x', true), x1 = u.valToPos(ts(ev.ends_at), 'x', true);
+      var span = eventSpan(ev);
+      var x0 = u.valToPos(span[0], 'x', true), x1 = u.valToPos(span[1], 'x', true);
       var left = Math.max(u.bbox.left, Math.min(x0, x1)), right = Math.min(u.bbox.left + u.bbox.width, Math.max(x0, x1));
       if (right <= left) right = left + 2;  // an event shorter than a bucket still shows
       ctx.fillStyle = i % 2 ? 'rgba(31,95,168,0.14)' : 'rgba(242,169,0,0.22)';
       ctx.fillRect(left, u.bbox.top, right - left, u.bbox.height);
     });
     ctx.restore();
+  }
+
+  function eventSpan(ev) {
+    var d = state.data;
+    return window.DashboardTime.eventSpan(ts(ev.starts_at), ts(ev.ends_at), d.buckets.map(ts), ts(d.to), d.resolution);
+  }
+
+  /* Partial buckets: hatched, so a half-measured week is not read as a collapse. */
+  function partialBands(u) {
+    var zone = state.data.zones[0];
+    if (!zone) return;
+    var xs = state.data.buckets.map(ts), last = ts(state.data.to), ctx = u.ctx;
+    state.data.buckets.forEach(function (b, i) {
+      var partial = state.data.zones.some(function (z) { return isPartial(z.footfall.hours, i); });
+      if (!partial) return;
+      var before = i > 0 ? (xs[i] - xs[i - 1]) / 2 : 0, after = ((i + 1 < xs.length ? xs[i + 1] : last) - xs[i]) / 2;
+      var left = Math.max(u.bbox.left, u.valToPos(xs[i] - before, 'x', true));
+      var right = Math.min(u.bbox.left + u.bbox.width, u.valToPos(xs[i] + after, 'x', true));
+      if (right <= left) return;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(left, u.bbox.top, right - left, u.bbox.height);
+      ctx.clip();
+      ctx.fillStyle = 'rgba(90,90,90,0.08)';
+      ctx.fillRect(left, u.bbox.top, right - left, u.bbox.height);
+      ctx.strokeStyle = 'rgba(90,90,90,0.35)';
+      ctx.lineWidth = 1;
+      for (var x = left - u.bbox.height; x < right; x += 8) {
+        ctx.beginPath(); ctx.moveTo(x, u.bbox.top + u.bbox.height); ctx.lineTo(x + u.bbox.height, u.bbox.top); ctx.stroke();
+      }
+      ctx.restore();
+    });
   }
 
   /* Axis labels in the page's language and Berlin time, fitted to the resolution shown. */
@@ -216,14 +341,18 @@
       var color = COLORS[i % COLORS.length];
       data1.push(z.footfall.count);
       series1.push({label: z.name, stroke: color, width: 2, spanGaps: false, points: {show: many, size: 5},
-                    value: function (u, v, si, idx) { return idx === null || idx === undefined ? '–' : (v === null || v === undefined ? TEXT.noData : num(v)); }});
+                    value: function (u, v, si, idx) {
+                      if (idx === null || idx === undefined) return '–';
+                      if (v === null || v === undefined) return TEXT.noData;
+                      return num(v) + (isPartial(z.footfall.hours, idx) ? ' (' + TEXT.partial(z.footfall.hours[idx], state.spans[idx]) + ')' : '');
+                    }});
       if (weekOn && z.week_before) {
-        data1.push(z.week_before.count);
+        data1.push(completeOnly(z.week_before));
         series1.push({label: z.name + ' – ' + TEXT.weekBefore, stroke: color, width: 1.5, dash: [6, 4], spanGaps: false,
                       points: {show: false}, value: function (u, v) { return num(v); }});
       }
       if (yearOn && z.year_before) {
-        data1.push(z.year_before.count);
+        data1.push(completeOnly(z.year_before));
         series1.push({label: z.name + ' – ' + TEXT.yearBefore, stroke: color, width: 1.5, dash: [2, 3], spanGaps: false,
                       points: {show: false}, value: function (u, v) { return num(v); }});
       }
@@ -235,7 +364,7 @@
     var u1 = new uPlot(Object.assign({}, common, {
       width: chartWidth(node1), height: 320, series: series1,
       axes: [timeAxis(), {stroke: '#1a1a1a', grid: {stroke: '#e4e1da'}, size: 60, values: function (u, vals) { return vals.map(function (v) { return num(v); }); }}],
-      hooks: {drawClear: [eventBands]}
+      hooks: {drawClear: [partialBands, eventBands]}
     }), data1, node1);
 
     var data2 = [xs], series2 = [timeSeries()];
@@ -258,9 +387,45 @@
       scales: {r: {range: function (u, lo, hi) { return [0, Math.max(1, hi)]; }}},
       axes: [timeAxis(), {scale: 'r', stroke: '#1a1a1a', grid: {stroke: '#e4e1da'}, size: 50, label: TEXT.redemptions},
              {scale: 's', side: 1, stroke: '#1a1a1a', grid: {show: false}, size: 50, label: TEXT.wlan}],
-      hooks: {drawClear: [eventBands]}
+      hooks: {drawClear: [partialBands, eventBands]}
     }), data2, node2);
     state.plots = [u1, u2];
+    var notes = [];
+    if (anyPartial()) notes.push(TEXT.partialNote);
+    if ((weekOn || yearOn) && d.zones.some(function (z) {
+      return [z.week_before, z.year_before].some(function (c) { return c && c.hours.some(function (h, i) { return h > 0 && h < state.spans[i]; }); });
+    })) notes.push(TEXT.partialCmp);
+    $('partial-note').textContent = notes.join(' ');
+    show($('partial-note'), notes.length > 0);
+  }
+
+  /* The numbers behind the chart, one row per period; partial periods are marked in words, not only by colour. */
+  function renderBucketTable() {
+    var d = state.data, table = $('buckets');
+    table.textContent = '';
+    var fmt = new Intl.DateTimeFormat(LOCALE, d.resolution === 'hour'
+      ? {timeZone: 'Europe/Berlin', dateStyle: 'medium', timeStyle: 'short'} : {timeZone: 'Europe/Berlin', dateStyle: 'medium'});
+    var head = el('tr');
+    head.appendChild(el('th', {scope: 'col'}, TEXT.start));
+    d.zones.forEach(function (z) { head.appendChild(el('th', {scope: 'col'}, z.name + ': ' + TEXT.footfall)); });
+    head.appendChild(el('th', {scope: 'col'}, TEXT.note));
+    var thead = el('thead'); thead.appendChild(head); table.appendChild(thead);
+    var body = el('tbody');
+    d.buckets.forEach(function (b, i) {
+      var notes = [];
+      var row = el('tr');
+      row.appendChild(el('th', {scope: 'row'}, fmt.format(new Date(b))));
+      d.zones.forEach(function (z) {
+        var partial = isPartial(z.footfall.hours, i);
+        var v = z.footfall.count[i];
+        row.appendChild(el('td', {'class': 'num' + (partial ? ' partial' : '')}, v === null ? TEXT.noData : num(v) + (partial ? '*' : '')));
+        if (partial) notes.push((d.zones.length > 1 ? z.name + ': ' : '') + TEXT.partial(z.footfall.hours[i], state.spans[i]));
+      });
+      row.appendChild(el('td', {}, notes.join('; ')));
+      if (notes.length) { row.className = 'partial'; row.setAttribute('data-partial', 'true'); }
+      body.appendChild(row);
+    });
+    table.appendChild(body);
   }
 
   function renderEvents() {

@@ -22,7 +22,12 @@
       retry: 'Erneut senden', undone: function (a) { return a + ' storniert'; },
       undoFailed: 'Storno nicht möglich', reversed: 'storniert', reversal: 'Storno', undo: 'Rückgängig',
       noneToday: 'Heute noch keine Buchungen.', camera: 'Kamera nicht verfügbar – bitte Code eintippen.',
-      sending: 'Wird gebucht …', voucher: 'Gutschein', stopCamera: 'Kamera stoppen'
+      sending: 'Wird gebucht …', voucher: 'Gutschein', stopCamera: 'Kamera stoppen',
+      spent: 'Vollständig eingelöst', spentMsg: 'Kein Guthaben mehr: Dieser Gutschein ist vollständig eingelöst.',
+      cannot: function (s) { return 'Nicht einlösbar: ' + s + '.'; },
+      overBalance: function (b) { return 'Der Betrag ist höher als das Guthaben von ' + b + '.'; },
+      takeRest: function (b) { return 'Restguthaben ' + b + ' abbuchen?'; },
+      stillToPay: function (a) { return 'Noch zu zahlen: ' + a + ' (bitte anders kassieren)'; }
     },
     en: {
       badKey: 'This key is not accepted.', network: 'No connection to the server.',
@@ -40,7 +45,12 @@
       retry: 'Send again', undone: function (a) { return a + ' reversed'; },
       undoFailed: 'Cannot undo', reversed: 'reversed', reversal: 'Reversal', undo: 'Undo',
       noneToday: 'No bookings today yet.', camera: 'Camera not available – please type the code.',
-      sending: 'Booking …', voucher: 'Voucher', stopCamera: 'Stop camera'
+      sending: 'Booking …', voucher: 'Voucher', stopCamera: 'Stop camera',
+      spent: 'Fully spent', spentMsg: 'No balance left: this voucher is fully spent.',
+      cannot: function (s) { return 'Cannot be redeemed: ' + s + '.'; },
+      overBalance: function (b) { return 'The amount is higher than the balance of ' + b + '.'; },
+      takeRest: function (b) { return 'Charge the remaining ' + b + '?'; },
+      stillToPay: function (a) { return 'Still to pay: ' + a + ' (take it another way)'; }
     }
   }[LANG];
   var KEY_STORE = 'mp.retailerKey';
@@ -67,7 +77,7 @@
   }
 
   var state = {key: null, keys: null, token: null, balance: null, amount: '', attempt: null, busy: false,
-               last: null, stopCamera: null};
+               last: null, stopCamera: null, cameraScan: false, wanted: null};
 
   function isOffline() { return navigator.onLine === false; }
 
@@ -170,25 +180,31 @@
     b.setAttribute('aria-pressed', on ? 'true' : 'false');
   }
 
-  $('camera-btn').addEventListener('click', function () {
-    if (state.stopCamera) { stopCamera(); return; }
+  function startCamera() {
     show($('camera'), true);
     cameraLabel(true);
     $('scan-msg').textContent = '';
     window.QrCamera.start($('video'), function (text) {
       state.stopCamera = null;
+      state.cameraScan = true;  // the next customer is scanned the same way: the camera comes back by itself
       show($('camera'), false);
       cameraLabel(false);
       handleCode(text);
     }).then(function (stop) { state.stopCamera = stop; }, function () {
+      state.cameraScan = false;
       show($('camera'), false);
       cameraLabel(false);
       $('scan-msg').textContent = TEXT.camera;
     });
+  }
+  $('camera-btn').addEventListener('click', function () {
+    if (state.stopCamera) { state.cameraScan = false; stopCamera(); return; }
+    startCamera();
   });
 
   $('code-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
+    state.cameraScan = false;
     handleCode($('code').value);
   });
 
@@ -228,13 +244,20 @@
     state.amount = '';
     $('v-balance').textContent = euros(info.balance_cents);
     $('v-id').textContent = info.voucher_id;
-    var bad = info.status !== 'active';
-    $('v-status').textContent = bad ? (TEXT.status[info.status] || info.status) : '';
+    var spent = info.status === 'active' && info.balance_cents <= 0;
+    var bad = info.status !== 'active' || spent;
+    var label = spent ? TEXT.spent : (TEXT.status[info.status] || info.status);
+    $('v-status').textContent = bad ? label : '';
+    $('v-status').className = 'vstatus' + (spent ? ' spent' : '');
     show($('v-status'), bad);
+    $('amount-step').classList.toggle('unusable', bad);
     show($('scan-step'), false);
     show($('amount-step'), true);
-    $('charge').disabled = bad || info.balance_cents <= 0;
+    // A voucher that cannot pay takes no digits, and says why instead of a greyed button.
+    $('charge').disabled = bad;
+    $('keypad').querySelectorAll('button').forEach(function (b) { b.disabled = bad; });
     renderAmount();
+    if (bad) $('amount-msg').textContent = spent ? TEXT.spentMsg : TEXT.cannot(label);
     $('amount-step').querySelector('h2').focus();
   }
 
@@ -243,6 +266,7 @@
   function renderAmount() {
     $('amount').textContent = euros(amountCents());
     $('amount-msg').textContent = '';
+    show($('charge-rest'), false);
   }
   $('keypad').addEventListener('click', function (ev) {
     var btn = ev.target.closest('button');
@@ -254,16 +278,27 @@
     renderAmount();
   });
   document.addEventListener('keydown', function (ev) {
-    if ($('amount-step').hidden || ev.target.tagName === 'INPUT') return;
+    if ($('amount-step').hidden || ev.target.tagName === 'INPUT' || $('charge').disabled) return;
     if (/^[0-9]$/.test(ev.key) && state.amount.length < 6) { state.amount = (state.amount + ev.key).replace(/^0+/, ''); renderAmount(); }
     else if (ev.key === 'Backspace') { state.amount = state.amount.slice(0, -1); renderAmount(); }
     else if (ev.key === 'Enter' && ev.target.tagName !== 'BUTTON') { $('charge').click(); }
   });
 
+  /* More than the balance: say so at once and offer the rest, which one tap charges (the tap is the confirmation). */
+  function offerRest(balance) {
+    state.balance = balance;
+    $('amount-msg').textContent = TEXT.overBalance(euros(balance));
+    var rest = $('charge-rest');
+    rest.textContent = TEXT.takeRest(euros(balance));
+    show(rest, balance > 0);
+    if (balance > 0) rest.focus();
+  }
+
   $('charge').addEventListener('click', function () {
     var cents = amountCents();
     if (cents <= 0) { $('amount-msg').textContent = TEXT.enterAmount; return; }
-    // The server decides; a higher amount is still sent so the till sees the server's refusal with the balance.
+    if (state.balance !== null && cents > state.balance) { offerRest(state.balance); return; }
+    state.wanted = null;
     $('confirm-text').textContent = TEXT.confirmQ(euros(cents));
     state.attempt = {key: newKey(), body: {token: state.token, amount_cents: cents,
                                            expected_balance_cents: state.balance}};
@@ -271,6 +306,16 @@
     show($('confirm-step'), true);
     $('confirm').disabled = false;
     $('confirm').focus();
+  });
+
+  $('charge-rest').addEventListener('click', function () {
+    if (state.busy || !(state.balance > 0)) return;
+    state.wanted = amountCents();  // what the customer owed: the till says how much is still to pay
+    state.attempt = {key: newKey(), body: {token: state.token, amount_cents: state.balance,
+                                           expected_balance_cents: state.balance}};
+    show($('charge-rest'), false);
+    show($('amount-step'), false);
+    send();
   });
   $('back').addEventListener('click', function () {
     state.attempt = null;
@@ -294,13 +339,27 @@
         if (res.status === 201 || res.status === 200) {
           state.attempt = null;
           state.balance = res.data.balance_cents;
-          showResult(true, TEXT.ok(euros(res.data.amount_cents)), TEXT.left(euros(res.data.balance_cents)), res.data);
+          var owed = state.wanted && state.wanted > res.data.amount_cents
+            ? ' · ' + TEXT.stillToPay(euros(state.wanted - res.data.amount_cents)) : '';
+          state.wanted = null;
+          showResult(true, TEXT.ok(euros(res.data.amount_cents)), TEXT.left(euros(res.data.balance_cents)) + owed, res.data);
           loadToday();
         } else if (res.status >= 500) {
           showUnclear();
         } else {
+          var wantedCents = state.attempt.body.amount_cents;
           state.attempt = null;
           var err = (res.data && res.data.error) || {};
+          if (err.code === 'insufficient_balance' && typeof err.balance_cents === 'number' && err.balance_cents > 0) {
+            // The balance changed since the scan (spent elsewhere): back to the amount, offering what is left.
+            show($('confirm-step'), false);
+            show($('amount-step'), true);
+            state.amount = String(wantedCents);
+            $('amount').textContent = euros(wantedCents);
+            $('v-balance').textContent = euros(err.balance_cents);
+            offerRest(err.balance_cents);
+            return;
+          }
           var detail = {insufficient_balance: TEXT.insufficient, voucher_blocked: TEXT.blockedMsg,
                         voucher_expired: TEXT.expiredMsg, invalid_token: TEXT.invalidMsg}[err.code] || err.message || '';
           var left = typeof err.balance_cents === 'number' ? TEXT.left(euros(err.balance_cents)) : '';
@@ -354,14 +413,21 @@
     }, function () { renderNet(); showResult(false, TEXT.undoFailed, TEXT.network, null); });
   }
 
-  $('next').addEventListener('click', resetToScan);
+  $('next').addEventListener('click', function () {
+    var again = state.cameraScan;
+    resetToScan();
+    if (again && !isOffline()) startCamera();  // one tap less per customer
+  });
 
   function resetToScan() {
     stopCamera();
     state.token = null; state.balance = null; state.amount = ''; state.attempt = null; state.last = null;
     $('confirm').setAttribute('data-label', $('confirm').getAttribute('data-default'));
     $('confirm').textContent = $('confirm').getAttribute('data-default');
-    ['amount-step', 'confirm-step', 'result'].forEach(function (id) { show($(id), false); });
+    state.wanted = null;
+    ['amount-step', 'confirm-step', 'result', 'charge-rest'].forEach(function (id) { show($(id), false); });
+    $('keypad').querySelectorAll('button').forEach(function (b) { b.disabled = false; });
+    $('amount-step').classList.remove('unusable');
     show($('scan-step'), true);
     $('code').value = '';
     scanMessage('');
@@ -386,17 +452,24 @@
       if (it.kind === 'reversal') reversed[it.redemption_id] = true;
       if (it.kind === 'reversal' || it.kind === 'redemption') total -= it.amount_cents;
     });
+    // An undone charge is one line, struck through and marked, not a second "Storno" line (the total nets both).
     items.forEach(function (it) {
-      if (it.kind !== 'redemption' && it.kind !== 'reversal') return;
+      if (it.kind !== 'redemption') return;
+      var undone = !!reversed[it.redemption_id];
       var li = document.createElement('li');
-      li.className = it.kind + (reversed[it.redemption_id] && it.kind === 'redemption' ? ' is-reversed' : '');
+      li.className = it.kind + (undone ? ' is-reversed' : '');
+      li.setAttribute('data-testid', 'today-item');
       var when = document.createElement('span'); when.className = 'when'; when.textContent = clockTime(it.created_at);
       var what = document.createElement('span'); what.className = 'what';
-      what.textContent = (it.kind === 'reversal' ? TEXT.reversal + ' ' : '') + euros(Math.abs(it.amount_cents)) +
-        (reversed[it.redemption_id] && it.kind === 'redemption' ? ' (' + TEXT.reversed + ')' : '');
+      var amount = document.createElement(undone ? 's' : 'span'); amount.textContent = euros(Math.abs(it.amount_cents));
+      what.appendChild(amount);
+      if (undone) what.appendChild(document.createTextNode(' (' + TEXT.reversed + ')'));
+      var ref = document.createElement('span'); ref.className = 'ref'; ref.setAttribute('data-testid', 'today-voucher');
+      ref.textContent = TEXT.voucher + ' ' + it.voucher_id;
+      what.appendChild(ref);
       li.appendChild(when); li.appendChild(what);
       var young = Date.now() - new Date(it.created_at).getTime() < UNDO_MS;
-      if (it.kind === 'redemption' && !reversed[it.redemption_id] && young) {
+      if (!undone && young) {
         var b = document.createElement('button');
         b.type = 'button'; b.className = 'small secondary'; b.textContent = TEXT.undo;
         b.setAttribute('aria-label', TEXT.undo + ': ' + euros(Math.abs(it.amount_cents)) + ', ' + clockTime(it.created_at));
@@ -414,7 +487,7 @@
       list.appendChild(li);
     });
     $('today-total').textContent = euros(total);
-    $('today-empty').textContent = items.length ? '' : TEXT.noneToday;
+    $('today-empty').textContent = list.children.length ? '' : TEXT.noneToday;
   }
 
   // --- start ----------------------------------------------------------------------------------------------

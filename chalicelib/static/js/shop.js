@@ -17,7 +17,13 @@
       balance: function (b, e) { return 'Guthaben: ' + b + ' · gültig bis ' + e; },
       status: {expired: 'abgelaufen', blocked: 'gesperrt', replaced: 'ersetzt'},
       invalid: 'Das ist kein gültiger Gutschein-Code.', camera: 'Kamera nicht verfügbar – bitte Code eintippen.',
-      paying: 'Zahlung läuft …', qrAlt: function (n) { return 'QR-Code von Gutschein ' + n; }
+      paying: 'Zahlung läuft …', qrAlt: function (n) { return 'QR-Code von Gutschein ' + n; },
+      terms: 'Bitte bestätigen Sie zuerst, dass Sie die AGB akzeptieren.',
+      orderNo: function (id) { return 'Bestellnummer: ' + id; },
+      sentPlain: 'Die Gutscheine haben wir Ihnen auch per E-Mail gesendet.',
+      keep: 'Unter der Adresse dieser Seite finden Sie Ihre Gutscheine jederzeit wieder – setzen Sie ein Lesezeichen.',
+      notFound: 'Diese Bestellung wurde nicht gefunden. Bitte öffnen Sie den Link aus Ihrer E-Mail.',
+      withdrawn: 'Diese Bestellung wurde widerrufen.', refunded: 'Diese Bestellung wurde erstattet.'
     },
     en: {
       amountRange: function (a, b) { return 'Please enter an amount between ' + a + ' and ' + b + '.'; },
@@ -32,7 +38,13 @@
       balance: function (b, e) { return 'Balance: ' + b + ' · valid until ' + e; },
       status: {expired: 'expired', blocked: 'blocked', replaced: 'replaced'},
       invalid: 'This is not a valid voucher code.', camera: 'Camera not available – please type the code.',
-      paying: 'Paying …', qrAlt: function (n) { return 'QR code of voucher ' + n; }
+      paying: 'Paying …', qrAlt: function (n) { return 'QR code of voucher ' + n; },
+      terms: 'Please first confirm that you accept the terms and conditions.',
+      orderNo: function (id) { return 'Order number: ' + id; },
+      sentPlain: 'We have also sent you the vouchers by e-mail.',
+      keep: 'The address of this page always shows your vouchers again – bookmark it.',
+      notFound: 'This order was not found. Please open the link from your e-mail.',
+      withdrawn: 'This order has been withdrawn.', refunded: 'This order has been refunded.'
     }
   }[LANG];
   function $(id) { return document.getElementById(id); }
@@ -66,7 +78,10 @@
     if (!/^\d+(\.\d{1,2})?$/.test(normalized)) return NaN;
     return Math.round(parseFloat(normalized) * 100);
   }
-  function quantity() { return parseInt($('quantity').value, 10); }
+  function quantity() {
+    var raw = $('quantity').value.trim();
+    return /^\d+$/.test(raw) ? parseInt(raw, 10) : NaN;
+  }
 
   function validate(showErrors) {
     var ok = true, cents = amountCents(), q = quantity(), email = $('email').value.trim();
@@ -84,7 +99,8 @@
 
   function renderTotal() {
     var cents = amountCents(), q = quantity();
-    if (!cents || isNaN(cents) || !(q >= 1)) { $('total').textContent = '–'; $('total-bonus').textContent = ''; return; }
+    var valid = cents !== null && !isNaN(cents) && cents >= MIN && cents <= MAX && q >= 1 && q <= MAX_Q;
+    if (!valid) { $('total').textContent = '–'; $('total-bonus').textContent = ''; return; }
     $('total').textContent = euros(cents * q);
     var c = state.campaign;
     $('total-bonus').textContent = c && c.budget_left ? TEXT.bonusValue(euros(Math.floor(cents * (100 + c.percent) / 100)) + (q > 1 ? ' × ' + q : '')) : '';
@@ -157,24 +173,40 @@
     show($('buy'), true);
   });
 
+  $('terms').addEventListener('change', function () { if ($('terms').checked) setError('terms', ''); });
+
   $('pay-now').addEventListener('click', function () {
     if (state.paying) return;
+    if (!$('terms').checked) {  // as German shops do: no payment before the AGB are accepted
+      setError('terms', TEXT.terms);
+      $('terms').focus();
+      return;
+    }
     state.paying = true;
     var button = $('pay-now'), label = button.textContent;
     button.disabled = true; button.textContent = TEXT.paying;
     $('pay-error').textContent = '';
-    var returnUrl = window.location.origin + '/?lang=' + LANG + '&order=' + encodeURIComponent(state.order.id);
+    var returnUrl = window.location.origin + orderPath(state.order);
     state.stripe.confirmPayment({elements: state.elements, redirect: 'if_required',
                                  confirmParams: {return_url: returnUrl, receipt_email: state.order.email}})
       .then(function (result) {
         state.paying = false; button.disabled = false; button.textContent = label;
-        if (result.error) { $('pay-error').textContent = result.error.message || TEXT.failed; return; }
+        // The same form, the same order: the shopper corrects the card (or uses another) and presses pay again.
+        if (result.error) { $('pay-error').textContent = window.PaymentErrors.message(result.error, LANG); return; }
         showDone();
       }, function () { state.paying = false; button.disabled = false; button.textContent = label; $('pay-error').textContent = TEXT.network; });
   });
 
+  /* The order's own page: order id in the path, its secret in the fragment (never sent to a server or a log). */
+  function orderPath(order) {
+    return '/bestellung/' + encodeURIComponent(order.id) + (LANG === 'en' ? '?lang=en' : '') + '#' + encodeURIComponent(order.secret);
+  }
+
   function showDone() {
-    show($('buy'), false); show($('pay'), false); show($('done'), true);
+    ['buy', 'pay', 'check'].forEach(function (id) { show($(id), false); });
+    show($('done'), true);
+    $('order-no').textContent = TEXT.orderNo(state.order.id);
+    if (window.location.pathname.indexOf('/bestellung/') !== 0) history.replaceState(null, '', orderPath(state.order));
     $('done-h').focus();
     poll(0);
   }
@@ -185,8 +217,11 @@
     fetch('/api/v1/orders/' + encodeURIComponent(o.id), {headers: {'X-Order-Secret': o.secret}, cache: 'no-store'})
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
-        if (data && data.status === 'paid' && data.vouchers && data.vouchers.length) { renderVouchers(data); return; }
-        if (data && data.status === 'failed') { $('done-wait').textContent = TEXT.failed; return; }
+        if (data === null && n === 0 && state.fromLink) { $('done-wait').textContent = TEXT.notFound; return; }
+        if (data && data.vouchers && data.vouchers.length && data.status !== 'pending' && data.status !== 'failed') {
+          renderVouchers(data); return;
+        }
+        // 'failed' is an earlier declined attempt: we only get here after a successful payment, so wait for it.
         if (n === 40) $('done-wait').textContent = TEXT.slow;
         setTimeout(function () { poll(n + 1); }, n < 10 ? 500 : 2000);
       }, function () { setTimeout(function () { poll(n + 1); }, 2000); });
@@ -194,8 +229,10 @@
 
   function renderVouchers(order) {
     show($('done-wait'), false);
-    $('done-sent').textContent = TEXT.sent(state.order.email);
+    $('done-sent').textContent = (state.order.email ? TEXT.sent(state.order.email) : TEXT.sentPlain) +
+      (order.withdrawn_at ? ' ' + TEXT.withdrawn : order.status === 'refunded' ? ' ' + TEXT.refunded : '');
     show($('done-sent'), true);
+    show($('done-keep'), true);
     var list = $('vouchers');
     list.textContent = '';
     order.vouchers.forEach(function (v, i) {
@@ -247,10 +284,13 @@
   // --- start ----------------------------------------------------------------------------------------------
   renderTotal();
   loadCampaign('');
-  var pending = sessionStorage.getItem('mp.order');
-  var params = new URLSearchParams(window.location.search);
-  if (pending && params.get('order')) {  // back from a redirect-based payment method
-    state.order = JSON.parse(pending);
-    if (state.order.id === params.get('order')) showDone();
+  var orderId = $('done').getAttribute('data-order');
+  if (orderId) {  // the order's durable page: /bestellung/<id>#<secret>, after a reload or from a bookmark
+    var secret = decodeURIComponent(window.location.hash.replace(/^#/, ''));
+    var pending = JSON.parse(sessionStorage.getItem('mp.order') || 'null');
+    state.order = {id: orderId, secret: secret, email: pending && pending.id === orderId ? pending.email : null};
+    state.fromLink = true;
+    if (!secret) { ['buy', 'pay', 'check'].forEach(function (id) { show($(id), false); }); show($('done'), true); $('done-wait').textContent = TEXT.notFound; }
+    else showDone();
   }
 })();
