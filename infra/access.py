@@ -50,7 +50,7 @@ TABLE_ACTIONS: dict[str, list[str]] = {
 # Table logical name -> index names the code queries (Query on `<table arn>/index/<name>`, nothing else).
 INDEX_QUERIES: dict[str, list[str]] = {
     "ledger": ["by-retailer", "by-zone"],  # retailer history and settlement; redemptions per zone (footfall)
-    "orders": ["by-payment-intent", "refund-due", "awaiting-payment"],  # refund-due also lists failed refunds
+    "orders": ["by-payment-intent", "refund-due"],  # refund-due also lists failed refunds (admin)
     "wlan-grants": ["waiting"],
 }
 
@@ -101,7 +101,7 @@ JOB_GRANTS: dict[str, Grants] = {
     "destroy_wlan_day_keys": Grants({"wlan-daily-keys": [SCAN, DELETE], "wlan-devices": [SCAN, DELETE]}),
     "reconcile_payments": Grants(
         {"orders": [GET, UPDATE], "vouchers": [PUT], "ledger": [PUT]},  # issue a paid order's vouchers, once
-        indexes={"orders": ["refund-due"]},
+        indexes={"orders": ["refund-due", "awaiting-payment"]},  # refunds to retry; unpaid orders to expire
         # Stripe's API key to list payments; the signing key for the vouchers it issues (read only: no rotation).
         secrets={"stripe": ["secretsmanager:GetSecretValue"], "voucher-keys": ["secretsmanager:GetSecretValue"]},
         extra=["SendVoucherMails"]),
