@@ -275,8 +275,8 @@ def reverse_redemption(principal: Principal, redemption_id: str) -> Reversed:
                           "Redemptions can be reversed at the till for 30 minutes; please ask the city.")
     amount = -int(entry.amount_cents)
     reversal_id = f"{entry.entry_id}r"
-    for _ in range(MAX_ATTEMPTS):
-        existing = _existing_reversal(entry.voucher_id, reversal_id)
+    for attempt in range(MAX_ATTEMPTS):
+        existing = _existing_reversal(entry.voucher_id, reversal_id) if attempt else None  # after a cancel only
         if existing is not None:
             return _reversed(redemption_id, entry, existing, new=False)
         chain = voucher_chain(entry.voucher_id)
@@ -286,6 +286,9 @@ def reverse_redemption(principal: Principal, redemption_id: str) -> Reversed:
         code = credit_refusal(refunded=bool(current.refunded_at), expires_at_epoch=int(current.expires_at),
                               now_epoch=now_epoch)
         if code is not None:
+            existing = _existing_reversal(entry.voucher_id, reversal_id)
+            if existing is not None:  # reversed before the refund or expiry: the same answer again
+                return _reversed(redemption_id, entry, existing, new=False)
             raise credit_refusal_error(code)
         created = clock.iso_ms(now)
         reversal = LedgerEntry(entry.voucher_id, reversal_id, kind="reversal", amount_cents=amount, created_at=created,
