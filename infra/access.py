@@ -21,7 +21,7 @@ BATCH_GET = "dynamodb:BatchGetItem"
 # actions on the table itself.
 TABLE_ACTIONS: dict[str, list[str]] = {
     "credentials": [GET, PUT, UPDATE, DELETE],  # auth lookup; retailer register/edit/rotate/disable transactions
-    "idempotency": [GET, PUT],  # replayed answers; written inside the effect's transaction
+    "idempotency": [GET, PUT, UPDATE],  # replayed answers; admin issuing marks its batch done
     "rate-limits": [UPDATE],  # one conditional ADD per request
     "vouchers": [GET, PUT, UPDATE, BATCH_GET],  # issue, redeem, block, expire; order status
     "ledger": [GET, PUT, QUERY],  # immutable: never UpdateItem/DeleteItem
@@ -65,7 +65,7 @@ INDEX_QUERIES: dict[str, list[str]] = {
     "ledger": ["by-retailer"],  # a retailer's own history
     "vouchers": ["expiry-due"],  # the expiry job
     "retailers": ["listed"],  # the shop list
-    "orders": ["by-payment-intent", "refund-due", "by-email"],
+    "orders": ["by-payment-intent", "refund-due", "by-email"],  # refund-due also lists failed refunds (admin)
     "audit": ["by-object"],
     "wlan-grants": ["waiting"],
 }
@@ -118,7 +118,7 @@ JOB_GRANTS: dict[str, Grants] = {
     "reconcile_payments": Grants(
         {"orders": [GET, UPDATE], "vouchers": [PUT], "ledger": [PUT], "voucher-month-totals": [UPDATE]},
         # issue a paid order's vouchers, once, with the sale in the month totals
-        indexes={"orders": ["refund-due"]},
+        indexes={"orders": ["refund-due", "awaiting-payment"]},  # refunds to retry; unpaid orders to expire
         # Stripe's API key to list payments; the signing key for the vouchers it issues (read only: no rotation).
         secrets={"stripe": ["secretsmanager:GetSecretValue"], "voucher-keys": ["secretsmanager:GetSecretValue"]},
         extra=["SendVoucherMails"]),

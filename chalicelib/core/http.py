@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -39,11 +40,12 @@ ERROR_STATUS: dict[str, int] = {
     **dict.fromkeys(("forbidden", "csrf_failed"), 403),
     "not_found": 404,
     # 409: the request is fine but the state of things refuses it now
-    **dict.fromkeys(("busy", "conflict", "insufficient_balance", "key_state", "order_not_paid", "retailer_disabled",
+    **dict.fromkeys(("busy", "conflict", "insufficient_balance", "key_state", "order_not_paid", "refund_not_failed",
+                     "retailer_disabled",
                      "reversal_window_closed", "voucher_blocked", "voucher_expired", "voucher_not_blocked",
-                     "voucher_refunded", "voucher_replaced", "voucher_spent", "withdrawal_period_over", "zone_exists",
-                     "month_closed", "month_not_over", "month_open", "nothing_to_pay", "sepa_not_configured",
-                     "staff_exists"), 409),
+                     "voucher_disputed", "voucher_refunded", "voucher_replaced", "voucher_spent",
+                     "withdrawal_period_over", "zone_exists", "month_closed", "month_not_over", "month_open",
+                     "nothing_to_pay", "sepa_not_configured", "staff_exists"), 409),
     **dict.fromkeys(("idempotency_key_reused", "several_locations", "unknown_zone", "missing_iban"), 422),
     "too_large": 413,
     **dict.fromkeys(("rate_limited", "signin_throttled"), 429),
@@ -83,6 +85,20 @@ def json_body(request: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise DomainError("invalid_json", "The request body must be a JSON object.")
     return body
+
+
+IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+def idempotency_key(request: Any, *, required: bool) -> str | None:
+    """The request's Idempotency-Key (1-200 visible ASCII characters); None when optional and absent."""
+    key = request.headers.get("idempotency-key")
+    if key is None and not required:
+        return None
+    if not key or not IDEMPOTENCY_KEY_RE.match(key):
+        raise DomainError("idempotency_key_required",
+                          "Send a unique Idempotency-Key header (1-200 visible characters) with this request.")
+    return key
 
 
 def error_middleware(event: Any, get_response: Callable[[Any], Response]) -> Response:

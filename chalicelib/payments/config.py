@@ -53,6 +53,11 @@ def reconcile_lookback_hours() -> int:
     return int(settings.get().env("MARKTPLATZ_RECONCILE_LOOKBACK_HOURS", "72") or 72)
 
 
+def order_payment_hours() -> int:
+    """How long a pending order waits for its payment before it expires and its PaymentIntent is cancelled."""
+    return int(settings.get().env("MARKTPLATZ_ORDER_PAYMENT_HOURS", "24") or 24)
+
+
 def orders_per_minute() -> int:
     """New orders per client and minute: each one creates a PaymentIntent at Stripe."""
     return int(settings.get().env("MARKTPLATZ_ORDERS_PER_MINUTE", "20") or 20)

@@ -64,7 +64,7 @@ def _issue(order: Order, payment_intent_id: str, with_bonus: bool) -> tuple[str,
                           condition=Campaign.remaining_cents >= total_bonus)
             tx.update(Order(order.order_id), name="order", actions=[
                 Order.status.set(PAID), Order.paid_at.set(now), Order.payment_intent_id.set(payment_intent_id),
-                Order.voucher_ids.set(ids), Order.bonus_granted.set(bool(bonus)),
+                Order.voucher_ids.set(ids), Order.bonus_granted.set(bool(bonus)), Order.awaiting_payment.remove(),
                 Order.delivery_claimed_at.set(now),  # the issuer delivers; others wait for its claim to go stale
             ], condition=Order.status.is_in(PENDING, FAILED))
     except TransactionBusy:

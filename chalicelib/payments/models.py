@@ -9,6 +9,8 @@ from chalicelib.store.base import BaseModel, table_meta
 
 PENDING, PAID, FAILED = "pending", "paid", "failed"
 REFUNDED, PARTIALLY_REFUNDED = "refunded", "partially_refunded"
+EXPIRED = "expired"  # never paid within MARKTPLATZ_ORDER_PAYMENT_HOURS; its PaymentIntent is cancelled
+DISPUTE_OPEN, DISPUTE_WON, DISPUTE_LOST = "open", "won", "lost"
 
 
 class OrdersByPaymentIntent(GlobalSecondaryIndex):
@@ -42,6 +44,22 @@ class OrdersByEmail(GlobalSecondaryIndex):
     created_at = UnicodeAttribute(range_key=True)
 
 
+class OrdersAwaitingPayment(GlobalSecondaryIndex):
+    """Sparse: only orders still waiting for their payment carry `awaiting_payment`; the expiry job reads the old
+    ones by `created_at` instead of scanning every order."""
+
+    class Meta:
+        index_name = "awaiting-payment"
+        projection = KeysOnlyProjection()
+
+    awaiting_payment = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+AWAITING = "yes"
+REFUND_DUE, REFUND_FAILED = "due", "failed"  # the values of `refund_due` (both in the sparse index)
+
+
 class Order(BaseModel):
     """A purchase of vouchers. Its status changes only by conditional writes; `paid` is set in the same transaction
     that writes the vouchers, which is what makes issuing happen exactly once."""
@@ -70,11 +88,20 @@ class Order(BaseModel):
     withdrawn_at = UnicodeAttribute(null=True)
     refund_id = UnicodeAttribute(null=True)  # the Stripe refund of a withdrawal, once Stripe accepted it
     disputed = BooleanAttribute(null=True)
-    refund_due = UnicodeAttribute(null=True)  # "due" while a withdrawal's Stripe refund is outstanding
+    dispute_status = UnicodeAttribute(null=True)  # open | won | lost
+    dispute_blocked = ListAttribute(of=UnicodeAttribute, null=True)  # the vouchers the dispute blocked, no others
+    refund_due = UnicodeAttribute(null=True)  # "due": a withdrawal's refund is outstanding; "failed": Stripe failed
+    failed_refund_id = UnicodeAttribute(null=True)  # the Stripe refund that failed (refund.failed)
+    failed_refund_cents = NumberAttribute(null=True)
+    refund_failure = UnicodeAttribute(null=True)  # Stripe's failure_reason, shown to the city
+    refund_attempt = NumberAttribute(null=True)  # retries the city asked for (each its own idempotency key)
+    awaiting_payment = UnicodeAttribute(null=True)  # "yes" while pending (sparse index awaiting-payment)
+    expired_at = UnicodeAttribute(null=True)
 
     by_payment_intent = OrdersByPaymentIntent()
     with_refund_due = OrdersWithRefundDue()
     by_email = OrdersByEmail()
+    awaiting = OrdersAwaitingPayment()
 
 
 class Campaign(BaseModel):

@@ -11,10 +11,13 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.core import clock
 from chalicelib.core.errors import DomainError, not_found
-from chalicelib.core.ids import random_id, secret_key
+from chalicelib.core.ids import b32, random_id, secret_key
 from chalicelib.payments import campaigns, config, stripe_gateway
-from chalicelib.payments.models import Order
+from chalicelib.payments.models import AWAITING, Order
 from chalicelib.signing.token import voucher_id_from_bytes
+from chalicelib.store import idempotency
+from chalicelib.store.models import IdempotencyRecord
+from chalicelib.store.transactions import TransactionCancelled, transaction
 from chalicelib.vouchers import views
 from chalicelib.vouchers.models import Voucher
 
@@ -36,8 +39,40 @@ def voucher_ids_for(order_id: str, quantity: int) -> list[str]:
                                   .digest()[:10]) for i in range(quantity)]
 
 
+class ReplayedOrder(NamedTuple):
+    """The same Idempotency-Key and body again: the answer the first request got (the same order)."""
+
+    answer: dict[str, Any]
+
+
+def placed_view(placed: PlacedOrder) -> dict[str, Any]:
+    """The buyer's answer to a new order: ids, secrets and what stripe.js needs to pay it."""
+    order = placed.order
+    return {
+        "order_id": order.order_id,
+        "order_secret": placed.order_secret,
+        "status": order.status,
+        "amount_cents": int(order.amount_cents),
+        "quantity": int(order.quantity),
+        "total_cents": int(order.total_cents),
+        "bonus_cents": int(order.bonus_cents or 0),
+        "payment": {"provider": "stripe", "client_secret": placed.client_secret,
+                    "publishable_key": stripe_gateway.publishable_key(), "js_url": stripe_gateway.js_url()},
+    }
+
+
 def place_order(*, amount_cents: int, quantity: int, email: str, bonus_code: str | None = None,
-                lang: str = "de") -> PlacedOrder:
+                lang: str = "de", idempotency_key: str | None = None) -> PlacedOrder | ReplayedOrder:
+    """A new order and its PaymentIntent. With an Idempotency-Key the order id derives from the key, so a retry
+    (even one racing the first) asks Stripe for the same PaymentIntent (Stripe's idempotency key `order-<id>`),
+    and the order is saved in one transaction with the idempotency record holding the answer; whoever loses
+    that transaction answers what the winner stored."""
+    scope = f"order#public#{idempotency_key}" if idempotency_key else None
+    wanted = idempotency.request_hash("order", amount_cents, quantity, email, bonus_code, lang)
+    if scope is not None:
+        record = idempotency.stored(scope)
+        if record is not None:
+            return ReplayedOrder(idempotency.answer_of(record, wanted))
     low, high = config.amount_limits()
     if not low <= amount_cents <= high:
         raise DomainError("invalid_amount", f"Vouchers can be bought from {low / 100:.2f} to {high / 100:.2f} EUR.",
@@ -51,7 +86,8 @@ def place_order(*, amount_cents: int, quantity: int, email: str, bonus_code: str
         if not campaigns.code_is_known(bonus_code):
             raise DomainError("invalid_bonus_code", "This bonus code is not known.", field="bonus_code")
     bonus = campaigns.bonus_per_voucher(amount_cents, int(campaign.percent)) if campaign else 0
-    order_id = random_id("ord", 12)
+    order_id = random_id("ord", 12) if scope is None else "ord_" + b32(hashlib.sha256(
+        f"marktplatz/order/v1|{scope}".encode()).digest()[:12])
     order_secret = secret_key("os")
     total = amount_cents * quantity
     # The PaymentIntent comes first: if saving the order then fails, the intent is never shown to anyone and
@@ -65,9 +101,25 @@ def place_order(*, amount_cents: int, quantity: int, email: str, bonus_code: str
                   amount_cents=amount_cents, quantity=quantity, total_cents=total,
                   campaign_id=campaign.campaign_id if campaign and bonus else None,
                   campaign_name=campaign.name if campaign and bonus else None, bonus_cents=bonus,
-                  payment_intent_id=intent.payment_intent_id, created_at=clock.iso_ms(now))
-    order.save(condition=Order.order_id.does_not_exist())
-    return PlacedOrder(order, order_secret, intent.client_secret)
+                  payment_intent_id=intent.payment_intent_id, created_at=clock.iso_ms(now),
+                  awaiting_payment=AWAITING)
+    placed = PlacedOrder(order, order_secret, intent.client_secret)
+    if scope is None:
+        order.save(condition=Order.order_id.does_not_exist())
+        return placed
+    try:
+        with transaction() as tx:
+            tx.save(order, name="order", condition=Order.order_id.does_not_exist())
+            tx.save(idempotency.record(scope, wanted, placed_view(placed), now), name="idempotency",
+                    condition=IdempotencyRecord.scope_key.does_not_exist())
+    except TransactionCancelled as err:
+        if "idempotency" not in err.failed:
+            raise
+        record = idempotency.stored(scope)
+        if record is None:  # pragma: no cover - the transaction just saw it
+            raise DomainError("conflict", "Please retry.") from None
+        return ReplayedOrder(idempotency.answer_of(record, wanted))
+    return placed
 
 
 def get_order(order_id: str) -> Order:
@@ -96,6 +148,14 @@ def vouchers_of(order: Order) -> list[Voucher]:
         return []
     found = {v.voucher_id: v for v in Voucher.batch_get(ids, consistent_read=True)}
     return [found[i] for i in ids if i in found]
+
+
+def holders_vouchers(order: Order) -> list[Voucher]:
+    """The order's vouchers as the holder has them now: a re-issued voucher is replaced by the end of its chain of
+    replacements (where its money went), so refunds and disputes reach the money, not an empty old voucher."""
+    from chalicelib.vouchers.redemption import voucher_chain
+
+    return [voucher_chain(v.voucher_id)[-1] if v.replaced_by else v for v in vouchers_of(order)]
 
 
 def order_view(order: Order, vouchers: list[Voucher] | None = None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from chalice import Blueprint, Response
 from chalicelib.core import auth
 from chalicelib.core.auth import ADMIN, FINANCE, RETAILER, SUPPORT
 from chalicelib.core.errors import DomainError
-from chalicelib.core.http import client_address, json_body, json_response, query_param
+from chalicelib.core.http import client_address, idempotency_key, json_body, json_response, query_param
 from chalicelib.core.lazy import lazy
 from chalicelib.core.ratelimit import hit
 from chalicelib.core.validate import choice, email, integer, month_param, text, timestamp
@@ -30,7 +30,9 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 @bp.route("/api/v1/orders", methods=["POST"])
 def create_order():
-    """Buy vouchers (public): creates the order and its Stripe PaymentIntent; confirm it with stripe.js."""
+    """Buy vouchers (public): creates the order and its Stripe PaymentIntent; confirm it with stripe.js.
+
+    An optional Idempotency-Key header makes a retry return the same order (another body: 422)."""
     request = bp.current_request
     hit("orders", client_address(request), config.orders_per_minute())
     body = json_body(request)
@@ -39,19 +41,11 @@ def create_order():
     buyer = email(body, "email")
     code = text(body, "bonus_code", required=False, max_length=40) or None
     lang = choice(body, "lang", ("de", "en"), required=False, default="de")
-    placed = orders.place_order(amount_cents=amount, quantity=quantity, email=buyer, bonus_code=code, lang=lang)
-    order = placed.order
-    return json_response({
-        "order_id": order.order_id,
-        "order_secret": placed.order_secret,
-        "status": order.status,
-        "amount_cents": int(order.amount_cents),
-        "quantity": int(order.quantity),
-        "total_cents": int(order.total_cents),
-        "bonus_cents": int(order.bonus_cents or 0),
-        "payment": {"provider": "stripe", "client_secret": placed.client_secret,
-                    "publishable_key": stripe_gateway.publishable_key(), "js_url": stripe_gateway.js_url()},
-    }, 201, NO_STORE)
+    key = idempotency_key(request, required=False)
+    placed = orders.place_order(amount_cents=amount, quantity=quantity, email=buyer, bonus_code=code, lang=lang,
+                                idempotency_key=key)
+    answer = placed.answer if isinstance(placed, orders.ReplayedOrder) else orders.placed_view(placed)
+    return json_response(answer, 201, NO_STORE)
 
 
 def _order_secret() -> str | None:
@@ -80,6 +74,27 @@ def withdraw(order_id: str):
     view = orders.order_view(order)
     view["refund"] = "done" if order.refund_id else "pending"
     return json_response(view, headers=NO_STORE)
+
+
+@bp.route("/api/v1/orders/refunds/failed", methods=["GET"])
+def failed_refunds():
+    """Orders whose Stripe refund failed (admin): the buyer is still owed the money; retry or pay it otherwise."""
+    auth.require(bp.current_request, ADMIN)
+    return json_response({"orders": [refund_failure_view(o) for o in refunds.failed_refunds()]}, headers=NO_STORE)
+
+
+@bp.route("/api/v1/orders/{order_id}/refund/retry", methods=["POST"])
+def retry_refund(order_id: str):
+    """Ask Stripe again for an order's failed refund (admin)."""
+    auth.require(bp.current_request, ADMIN)
+    return json_response(refund_failure_view(refunds.retry_failed_refund(order_id)), headers=NO_STORE)
+
+
+def refund_failure_view(order) -> dict:  # type: ignore[no-untyped-def]
+    return {"order_id": order.order_id, "email": order.email, "total_cents": int(order.total_cents),
+            "refunded_cents": int(order.refunded_cents or 0), "refund": order.refund_due or "done",
+            "failed_refund_id": order.failed_refund_id, "failed_refund_cents": int(order.failed_refund_cents or 0),
+            "failure_reason": order.refund_failure, "withdrawn_at": order.withdrawn_at}
 
 
 @bp.route("/api/v1/stripe/webhook", methods=["POST"])

@@ -127,6 +127,19 @@ def refund(payment_intent_id: str, amount_cents: int, idempotency_key: str) -> s
     return str(created["id"])
 
 
+def cancel_payment_intent(payment_intent_id: str) -> dict[str, Any]:
+    """Cancel an unpaid PaymentIntent; the intent as it is afterwards. A paid (or already cancelled) intent cannot
+    be cancelled: then the intent as it is, so the caller sees why."""
+    import stripe
+
+    try:
+        return _plain(client().v1.payment_intents.cancel(payment_intent_id))
+    except stripe.InvalidRequestError:
+        return retrieve_payment_intent(payment_intent_id)
+    except stripe.StripeError as err:
+        raise StripeUnavailable(str(err.user_message or err)) from err
+
+
 def publishable_key() -> str:
     return config.stripe_keys().publishable_key
 

@@ -74,6 +74,18 @@ def dispatch(event: dict[str, Any]) -> dict[str, Any]:
         if intent_id:
             order = refunds.apply_dispute(intent_id)
             answer["order_status"] = order.status if order else None
+    elif kind == "charge.dispute.closed":
+        intent_id = _payment_intent_id(obj)
+        if intent_id:
+            outcome = "lost" if obj.get("status") == "lost" else "won"  # won, or an inquiry closed (warning_closed)
+            order = refunds.close_dispute(intent_id, outcome, int(obj.get("amount") or 0))
+            answer["order_status"] = order.status if order else None
+    elif kind == "refund.failed":
+        intent_id = _payment_intent_id(obj)
+        if intent_id:
+            order = refunds.refund_failed(intent_id, str(obj["id"]), int(obj.get("amount") or 0),
+                                          str(obj.get("failure_reason") or "unknown"))
+            answer["order_status"] = order.status if order else None
     else:
         answer["ignored"] = "event_type"
     return answer

@@ -44,6 +44,7 @@ def build(app: Chalice, title: str = "Marktplatz API", version: str = "1") -> di
             if description:
                 operation["description"] = description
             params += request_schemas.query_parameters(entry.view_name)
+            params += request_schemas.header_parameters(entry.view_name)
             if params:
                 operation["parameters"] = params
             body = request_schemas.BODIES.get(entry.view_name)

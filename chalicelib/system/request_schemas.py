@@ -106,6 +106,18 @@ QUERIES: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
+# Idempotency-Key (core/http.py): required on redemptions, optional on admin issuing and orders.
+_IDEMPOTENCY_KEY = {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"}
+IDEMPOTENT = {"create_redemption": True, "issue_vouchers": False, "create_order": False}
+
+
+def header_parameters(view_name: str) -> list[dict[str, Any]]:
+    if view_name not in IDEMPOTENT:
+        return []
+    return [{"name": "Idempotency-Key", "in": "header", "required": IDEMPOTENT[view_name], "schema": _IDEMPOTENCY_KEY,
+             "description": "Same key and body: the first answer again; another body: 422 idempotency_key_reused."}]
+
+
 def query_parameters(view_name: str) -> list[dict[str, Any]]:
     return [{"name": name, "in": "query", "required": spec.get("required", False), "schema": spec["schema"],
              **({"description": spec["description"]} if "description" in spec else {})}

@@ -15,7 +15,7 @@ from chalicelib.vouchers.bookkeeping import add_totals
 from chalicelib.vouchers.issuing import VoucherSpec, add_to_transaction, build_vouchers
 from chalicelib.vouchers.models import ACTIVE, BLOCKED, LedgerEntry, Voucher
 from chalicelib.vouchers.redemption import balance_hints
-from chalicelib.vouchers.rules import bonus_share, is_expired
+from chalicelib.vouchers.rules import DISPUTE, bonus_share, is_expired
 
 
 def get_voucher(voucher_id: str) -> Voucher:
@@ -50,6 +50,10 @@ def block_entry(voucher: Voucher, actor: str, note: str | None) -> LedgerEntry:
     return _status_entry(voucher, "block", actor, note)
 
 
+def unblock_entry(voucher: Voucher, actor: str, note: str | None) -> LedgerEntry:
+    return _status_entry(voucher, "unblock", actor, note)
+
+
 # Vouchers a refund or withdrawal took back are blocked with no money left, and stay so: their money went back.
 REFUND_REASONS = ("refund", "withdrawal")
 
@@ -75,12 +79,21 @@ def block_voucher(voucher_id: str, reason: str | None = None, actor: str = "admi
     return get_voucher(voucher_id)
 
 
+def _refunded() -> DomainError:
+    return DomainError("voucher_refunded", "The money on this voucher went back to the buyer; it stays blocked.")
+
+
+def _disputed() -> DomainError:
+    return DomainError("voucher_disputed", "The payment for this voucher is disputed; re-issue it once the dispute "
+                       "is closed.")
+
+
 def unblock_voucher(voucher_id: str, actor: str = "admin") -> Voucher:
     voucher = get_voucher(voucher_id)
     if voucher.replaced_by:
         raise DomainError("voucher_replaced", "This voucher's balance was re-issued; it stays blocked.")
-    if voucher.status == BLOCKED and voucher.block_reason in REFUND_REASONS:
-        raise DomainError("voucher_refunded", "This voucher's money was refunded; it stays blocked.")
+    if voucher.refunded_at or (voucher.status == BLOCKED and voucher.block_reason in REFUND_REASONS):
+        raise _refunded()
     if voucher.status == BLOCKED and is_expired(int(voucher.expires_at), int(clock.now().timestamp())):
         raise DomainError("voucher_expired", "This voucher has expired; it stays blocked.")
     entry = _status_entry(voucher, "unblock", actor, None)
@@ -90,11 +103,14 @@ def unblock_voucher(voucher_id: str, actor: str = "admin") -> Voucher:
             tx.update(Voucher(voucher_id), name="voucher",
                       actions=[Voucher.status.set(ACTIVE), Voucher.block_reason.remove()],
                       condition=(Voucher.status == BLOCKED) & Voucher.replaced_by.does_not_exist()
-                      & (Voucher.balance_cents == int(voucher.balance_cents)))
+                      & (Voucher.balance_cents == int(voucher.balance_cents)) & Voucher.refunded_at.does_not_exist())
             add_totals(tx, [entry])
     except TransactionCancelled as err:
         if "voucher" not in err.failed:
             raise
+        now = err.item("voucher", Voucher)
+        if now is not None and now.refunded_at:
+            raise _refunded() from None
         raise DomainError("voucher_not_blocked", "This voucher is not blocked.") from None
     return get_voucher(voucher_id)
 
@@ -109,6 +125,10 @@ def reissue_voucher(voucher_id: str, actor: str = "admin") -> Voucher:
         raise DomainError("voucher_not_blocked", "Block the voucher before re-issuing it.")
     if old.replaced_by:
         raise DomainError("voucher_replaced", "This voucher was already re-issued.", replaced_by=old.replaced_by)
+    if old.refunded_at:
+        raise _refunded()
+    if old.block_reason == DISPUTE:
+        raise _disputed()
     remaining = int(old.balance_cents)
     if remaining <= 0:
         raise DomainError("insufficient_balance", "Nothing left to re-issue.", balance_cents=remaining)
@@ -131,7 +151,8 @@ def reissue_voucher(voucher_id: str, actor: str = "admin") -> Voucher:
             tx.update(Voucher(voucher_id), name="old_voucher",
                       actions=[Voucher.balance_cents.set(0), Voucher.replaced_by.set(new.voucher_id)],
                       condition=(Voucher.status == BLOCKED) & (Voucher.balance_cents == remaining)
-                      & Voucher.replaced_by.does_not_exist())
+                      & Voucher.replaced_by.does_not_exist() & Voucher.refunded_at.does_not_exist()
+                      & (Voucher.block_reason.does_not_exist() | (Voucher.block_reason != DISPUTE)))
     except TransactionCancelled as err:
         if "old_voucher" not in err.failed:
             raise

@@ -44,6 +44,9 @@ class Voucher(BaseModel):
     block_reason = UnicodeAttribute(null=True)
     replaced_by = UnicodeAttribute(null=True)
     replaces = UnicodeAttribute(null=True)
+    # Set when the money left on it went back to the buyer (Stripe refund, withdrawal, lost dispute): from then
+    # on nothing may credit, unblock or re-issue it (docs/money-rules.md).
+    refunded_at = UnicodeAttribute(null=True)
     expiry_due = UnicodeAttribute(null=True)  # EXPIRY_DUE until the expiry job has booked the expiry
 
     due_to_expire = VouchersDueToExpire()
@@ -65,6 +68,7 @@ class LedgerEntry(BaseModel):
     voucher_id = UnicodeAttribute(hash_key=True)
     entry_id = UnicodeAttribute(range_key=True)  # time-ordered
     kind = UnicodeAttribute()  # issue | redemption | reversal | reissue_out | reissue_in | block | unblock | refund
+    # (a reversal of a re-issued voucher adds reissue_out on the old and reissue_in on the current voucher)
     amount_cents = NumberAttribute()  # signed change of the balance
     created_at = UnicodeAttribute()  # ISO UTC
     retailer_id = UnicodeAttribute(null=True)

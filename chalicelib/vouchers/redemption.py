@@ -24,8 +24,6 @@ Results, not HTTP: `Redeemed`, `Replayed` (same Idempotency-Key) or `Refused` (v
 from __future__ import annotations
 
 import hashlib
-import json
-from datetime import timedelta
 from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist
@@ -36,15 +34,16 @@ from chalicelib.core.errors import DomainError, forbidden, not_found, unauthoriz
 from chalicelib.core.ids import time_ordered_id
 from chalicelib.signing import keystore
 from chalicelib.signing.token import InvalidToken
+from chalicelib.store import idempotency
 from chalicelib.store.models import IdempotencyRecord
 from chalicelib.store.transactions import TransactionBusy, TransactionCancelled, transaction
 from chalicelib.vouchers import views
 from chalicelib.vouchers.bookkeeping import add_totals
 from chalicelib.vouchers.models import ACTIVE, LedgerEntry, Retailer, Voucher
-from chalicelib.vouchers.rules import Refused, bonus_share, refusal, reversal_refusal
+from chalicelib.vouchers.rules import Refused, bonus_share, credit_refusal, refusal, reversal_refusal
 from chalicelib.vouchers.totals import Terms
 
-IDEMPOTENCY_TTL = timedelta(days=7)
+MAX_ATTEMPTS = 12  # reversals: a chain that keeps moving (re-issued meanwhile) is looked at again
 CAS_ATTEMPTS = 2  # compare-and-sets that may find the balance changed before decrementing instead
 
 
@@ -76,6 +75,7 @@ class Reversed(NamedTuple):
     retailer_id: str
     created_at: str
     new: bool
+    credited_voucher_id: str  # the holder's voucher that got the money: the redeemed one, or its replacement
 
 
 def invalid_token() -> DomainError:
@@ -141,14 +141,10 @@ def _request_hash(voucher_id: str, amount_cents: int) -> str:
 
 
 def _replay(scope_key: str, request_hash: str) -> Replayed:
-    try:
-        record = IdempotencyRecord.get(scope_key, consistent_read=True)
-    except DoesNotExist:  # pragma: no cover - the transaction just saw it
-        raise DomainError("conflict", "Please retry.") from None
-    if record.request_hash != request_hash:
-        raise DomainError("idempotency_key_reused",
-                          "This Idempotency-Key was used for a different request; use a new key per attempt.")
-    answer = json.loads(record.response)
+    record = idempotency.stored(scope_key)
+    if record is None:  # pragma: no cover - the transaction just saw it
+        raise DomainError("conflict", "Please retry.")
+    answer = idempotency.answer_of(record, request_hash)
     if answer["balance_cents"] is None:  # redeemed by decrement: the balance is read now, as for the first answer
         answer["balance_cents"] = _current_balance(answer["voucher_id"])
     return Replayed(Redeemed(**answer))
@@ -190,8 +186,7 @@ def redeem(principal: Principal, token: Any, amount_cents: int, idempotency_key:
         entry = LedgerEntry(voucher_id, entry_id, kind="redemption", amount_cents=-amount_cents,
                             created_at=redeemed.created_at, retailer_id=principal.subject_id, zone=principal.zone,
                             actor=principal.subject_id, paid_cents=-(amount_cents - bonus), bonus_cents=-bonus)
-        record = IdempotencyRecord(scope_key, request_hash=request_hash, status=201,
-                                   response=json.dumps(redeemed._asdict()), expires_at=now + IDEMPOTENCY_TTL)
+        record = idempotency.record(scope_key, request_hash, redeemed._asdict(), now)
         spendable = (Voucher.balance_cents >= amount_cents) & (Voucher.status == ACTIVE) & (
             Voucher.expires_at > now_epoch)
         if terms is None:
@@ -261,8 +256,42 @@ def _load_redemption(redemption_id: str) -> LedgerEntry:
     return entry
 
 
+MAX_CHAIN = 20  # re-issues of one voucher; a longer chain is a data error, not a holder
+
+
+def voucher_chain(voucher_id: str) -> list[Voucher]:
+    """The voucher and its replacements (`replaced_by`), oldest first: the last one is the holder's voucher now."""
+    try:
+        chain = [Voucher.get(voucher_id, consistent_read=True)]
+    except DoesNotExist:
+        raise not_found("No such voucher.") from None
+    while chain[-1].replaced_by and len(chain) < MAX_CHAIN:
+        chain.append(Voucher.get(chain[-1].replaced_by, consistent_read=True))
+    return chain
+
+
+def credit_condition(now_epoch: int) -> Any:
+    """What a voucher must be to take money back: the holder's current one (not replaced), its money not refunded
+    to the buyer, not expired. Held by DynamoDB in the crediting transaction, not read before it."""
+    return (Voucher.voucher_id.exists() & Voucher.replaced_by.does_not_exist() & Voucher.refunded_at.does_not_exist()
+            & (Voucher.expires_at > now_epoch))
+
+
+def credit_refusal_error(code: str) -> DomainError:
+    if code == "voucher_refunded":
+        return DomainError("voucher_refunded", "The money on this voucher went back to the buyer, so it cannot take "
+                           "a reversal; please settle with the customer directly.")
+    return DomainError("voucher_expired", "This voucher has expired, so a reversal could never be spent; please "
+                       "settle with the customer directly.")
+
+
 def reverse_redemption(principal: Principal, redemption_id: str) -> Reversed:
-    """Storno: the same retailer within 30 minutes, or admin at any time. Once; a repeat returns the same answer."""
+    """Storno: the same retailer within 30 minutes, or admin at any time. Once; a repeat returns the same answer.
+
+    The money goes back to the holder's voucher *now*: a re-issued voucher's reversal follows its replacements to
+    the current one (reissue_out/reissue_in entries carry it there); a voucher whose money was refunded to the buyer,
+    or that has expired, is refused (409 voucher_refunded / voucher_expired). docs/money-rules.md.
+    """
     entry = _load_redemption(redemption_id)
     refused = reversal_refusal(is_admin=principal.role == auth.ADMIN,
                                same_retailer=entry.retailer_id == principal.subject_id,
@@ -274,30 +303,79 @@ def reverse_redemption(principal: Principal, redemption_id: str) -> Reversed:
                           "Redemptions can be reversed at the till for 30 minutes; please ask the city.")
     amount = -int(entry.amount_cents)
     reversal_id = f"{entry.entry_id}r"
-    now = clock.now()
     if entry.bonus_cents is not None:
         bonus = -int(entry.bonus_cents)  # the storno takes back exactly the split the redemption booked
     else:  # a redemption booked before entries carried their split
         terms = terms_of(Voucher.get(entry.voucher_id, consistent_read=True))
         bonus = bonus_share(amount, terms.bonus_cents, terms.initial_cents)
-    reversal = LedgerEntry(entry.voucher_id, reversal_id, kind="reversal", amount_cents=amount,
-                           created_at=clock.iso_ms(now), retailer_id=entry.retailer_id, zone=entry.zone,
-                           reverses=entry.entry_id, actor=principal.subject_id, paid_cents=amount - bonus,
-                           bonus_cents=bonus)
-    new = True
+    for attempt in range(MAX_ATTEMPTS):
+        existing = _existing_reversal(entry.voucher_id, reversal_id) if attempt else None  # after a cancel only
+        if existing is not None:
+            return _reversed(redemption_id, entry, existing, new=False)
+        chain = voucher_chain(entry.voucher_id)
+        current = chain[-1]
+        now = clock.now()
+        now_epoch = int(now.timestamp())
+        code = credit_refusal(refunded=bool(current.refunded_at), expires_at_epoch=int(current.expires_at),
+                              now_epoch=now_epoch)
+        if code is not None:
+            existing = _existing_reversal(entry.voucher_id, reversal_id)
+            if existing is not None:  # reversed before the refund or expiry: the same answer again
+                return _reversed(redemption_id, entry, existing, new=False)
+            raise credit_refusal_error(code)
+        created = clock.iso_ms(now)
+        reversal = LedgerEntry(entry.voucher_id, reversal_id, kind="reversal", amount_cents=amount, created_at=created,
+                               retailer_id=entry.retailer_id, zone=entry.zone, reverses=entry.entry_id,
+                               actor=principal.subject_id, paid_cents=amount - bonus, bonus_cents=bonus)
+        try:
+            with transaction() as tx:
+                tx.save(reversal, name="reversal", condition=LedgerEntry.entry_id.does_not_exist())
+                forwarded = _forward(tx, chain, amount, bonus, created, principal.subject_id) if len(chain) > 1 else []
+                tx.update(Voucher(current.voucher_id), name="voucher", actions=[Voucher.balance_cents.add(amount)],
+                          condition=credit_condition(now_epoch))
+                add_totals(tx, [reversal, *forwarded])
+        except TransactionBusy:
+            raise _busy() from None
+        except TransactionCancelled as err:
+            if not err.failed:
+                raise
+            continue  # already reversed, or the chain moved on (re-issued, refunded, expired): look again
+        balance = int(Voucher.get(current.voucher_id, consistent_read=True).balance_cents)
+        balance_hints.put(current.voucher_id, balance)
+        return _reversed(redemption_id, entry, reversal, new=True, credited=current.voucher_id, balance=balance)
+    raise _busy()
+
+
+def _forward(tx: Any, chain: list[Voucher], amount: int, bonus: int, created: str, actor: str) -> list[LedgerEntry]:
+    """The reversed money passes through the re-issued voucher to the current one: reissue_out on the first,
+    reissue_in on the last, each link of the chain checked unchanged (nobody re-issues in between)."""
+    first, current = chain[0], chain[-1]
+    entry_id = time_ordered_id()
+    out = LedgerEntry(first.voucher_id, entry_id, kind="reissue_out", amount_cents=-amount, created_at=created,
+                      actor=actor, note=f"reversal forwarded to {current.voucher_id}", paid_cents=-(amount - bonus),
+                      bonus_cents=-bonus)
+    into = LedgerEntry(current.voucher_id, entry_id, kind="reissue_in", amount_cents=amount, created_at=created,
+                       actor=actor, note=f"reversal on {first.voucher_id}", paid_cents=amount - bonus,
+                       bonus_cents=bonus)
+    tx.save(out, name="forward_out", condition=LedgerEntry.entry_id.does_not_exist())
+    tx.save(into, name="forward_in", condition=LedgerEntry.entry_id.does_not_exist())
+    for link, successor in zip(chain, chain[1:], strict=False):
+        if link is not current:
+            tx.condition_check(Voucher, link.voucher_id, name=f"link:{link.voucher_id}",
+                               condition=Voucher.replaced_by == successor.voucher_id)
+
+
+def _existing_reversal(voucher_id: str, reversal_id: str) -> LedgerEntry | None:
     try:
-        with transaction() as tx:
-            tx.save(reversal, name="reversal", condition=LedgerEntry.entry_id.does_not_exist())
-            tx.update(Voucher(entry.voucher_id), name="voucher", actions=[Voucher.balance_cents.add(amount)],
-                      condition=Voucher.voucher_id.exists())
-            add_totals(tx, [reversal])
-    except TransactionCancelled as err:
-        if "reversal" not in err.failed:
-            raise
-        reversal = err.item("reversal", LedgerEntry) or LedgerEntry.get(entry.voucher_id, reversal_id,
-                                                                        consistent_read=True)
-        new = False
-    voucher = Voucher.get(entry.voucher_id, consistent_read=True)
-    balance_hints.seen(voucher)
-    return Reversed(f"rv_{entry.voucher_id}_{reversal.entry_id}", redemption_id, entry.voucher_id, amount,
-                    int(voucher.balance_cents), entry.retailer_id, reversal.created_at, new)
+        return LedgerEntry.get(voucher_id, reversal_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def _reversed(redemption_id: str, entry: LedgerEntry, reversal: LedgerEntry, *, new: bool,
+              credited: str | None = None, balance: int | None = None) -> Reversed:
+    if credited is None or balance is None:
+        current = voucher_chain(entry.voucher_id)[-1]
+        credited, balance = current.voucher_id, int(current.balance_cents)
+    return Reversed(f"rv_{entry.voucher_id}_{reversal.entry_id}", redemption_id, entry.voucher_id,
+                    int(reversal.amount_cents), balance, entry.retailer_id, reversal.created_at, new, credited)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from chalice import Blueprint
 
 from chalicelib.core import auth, settings
 from chalicelib.core.auth import ADMIN, FINANCE, RETAILER, SUPPORT
 from chalicelib.core.errors import DomainError, not_found
-from chalicelib.core.http import client_address, json_body, json_response, query_param
+from chalicelib.core.http import client_address, idempotency_key, json_body, json_response, query_param
 from chalicelib.core.lazy import lazy
 from chalicelib.core.pagination import limit_param
 from chalicelib.core.ratelimit import hit
@@ -27,21 +25,25 @@ views = lazy("chalicelib.vouchers.views")
 
 bp = Blueprint(__name__)
 
-IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
 @bp.route("/api/v1/vouchers", methods=["POST"])
 def issue_vouchers():
-    """Issue vouchers without payment (admin): employer vouchers, city campaigns, prizes."""
+    """Issue vouchers without payment (admin): employer vouchers, city campaigns, prizes.
+
+    With an Idempotency-Key header a retry issues nothing twice: same key and body, the same vouchers again;
+    another body, 422 idempotency_key_reused."""
     principal = auth.require(bp.current_request, ADMIN)
     body = json_body(bp.current_request)
     amount = integer(body, "amount_cents", minimum=1, maximum=issuing.MAX_AMOUNT_CENTS)
     quantity = integer(body, "quantity", minimum=1, maximum=issuing.MAX_QUANTITY)
     campaign = text(body, "campaign", required=False, max_length=100)
     expires_at = timestamp(body, "expires_at", required=False)
+    key = idempotency_key(bp.current_request, required=False)
     with audit.recorded(principal, "voucher.issue", "campaign", campaign or "-", amount_cents=amount,
                         quantity=quantity) as rec:
-        vouchers = issuing.issue_vouchers(amount, quantity, campaign=campaign, expires_at=expires_at)
+        vouchers = issuing.issue_vouchers(amount, quantity, campaign=campaign, expires_at=expires_at,
+                                          idempotency_key=key)
         rec.detail(first=vouchers[0].voucher_id, last=vouchers[-1].voucher_id)
     return json_response({"vouchers": [views.voucher_issued(v) for v in vouchers]}, 201)
 
@@ -128,17 +130,14 @@ def create_redemption():
     """Redeem an amount from a voucher (retailer). Requires an Idempotency-Key header."""
     request = bp.current_request
     principal = auth.require(request, RETAILER, cached=True)
-    idempotency_key = request.headers.get("idempotency-key")
-    if not idempotency_key or not IDEMPOTENCY_KEY_RE.match(idempotency_key):
-        raise DomainError("idempotency_key_required",
-                          "Send a unique Idempotency-Key header (1-200 visible characters) with every redemption.")
+    key = idempotency_key(request, required=True)
     body = json_body(request)
     token = body.get("token")
     if not isinstance(token, str) or not token.strip():
         raise redemption.invalid_token()
     amount = integer(body, "amount_cents", minimum=1, maximum=issuing.MAX_AMOUNT_CENTS)
     expected = integer(body, "expected_balance_cents", minimum=0, required=False)
-    result = redemption.redeem(principal, token, amount, idempotency_key, expected)
+    result = redemption.redeem(principal, token, amount, key, expected)
     if isinstance(result, Refused):
         raise redemption.refusal_error(result)
     redeemed = result.redemption if isinstance(result, redemption.Replayed) else result

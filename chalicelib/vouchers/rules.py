@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 ACTIVE, BLOCKED = "active", "blocked"
+DISPUTE = "dispute"  # the block reason Stripe's dispute sets; only a closed dispute lifts it
 REVERSAL_WINDOW = timedelta(minutes=30)
 
 
@@ -47,6 +48,17 @@ def reversal_refusal(*, is_admin: bool, same_retailer: bool, redeemed_at: dateti
         return "forbidden"
     if now - redeemed_at > REVERSAL_WINDOW:
         return "reversal_window_closed"
+    return None
+
+
+def credit_refusal(*, refunded: bool, expires_at_epoch: int, now_epoch: int) -> str | None:
+    """Why the holder's current voucher (the end of its re-issue chain) may not take money back from a reversal:
+    its money went back to the buyer (`voucher_refunded`), or it has expired (`voucher_expired`): money put there
+    could never be spent, so the retailer settles with the customer directly instead (docs/money-rules.md)."""
+    if refunded:
+        return "voucher_refunded"
+    if is_expired(expires_at_epoch, now_epoch):
+        return "voucher_expired"
     return None
 
 

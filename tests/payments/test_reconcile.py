@@ -11,9 +11,10 @@ from tests.payments.conftest import Shop, event, sent_emails
 
 
 def _run_job(shop: Shop) -> dict:
-    from chalicelib.payments.reconcile import reconcile
-
-    return reconcile()
+    """The scheduled function itself, as Lambda runs it (the access test attributes its calls to its role)."""
+    client = shop.api.client
+    return client.lambda_.invoke("reconcile_payments", client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])).payload
 
 
 def test_scheduled_job_issues_a_paid_order_whose_webhook_was_lost(shop: Shop) -> None:
