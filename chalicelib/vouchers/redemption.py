@@ -363,6 +363,7 @@ def _forward(tx: Any, chain: list[Voucher], amount: int, bonus: int, created: st
         if link is not current:
             tx.condition_check(Voucher, link.voucher_id, name=f"link:{link.voucher_id}",
                                condition=Voucher.replaced_by == successor.voucher_id)
+    return [out, into]
 
 
 def _existing_reversal(voucher_id: str, reversal_id: str) -> LedgerEntry | None:
