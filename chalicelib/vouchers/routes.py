@@ -48,9 +48,8 @@ def issue_vouchers():
     return json_response({"vouchers": [views.voucher_issued(v) for v in vouchers]}, 201)
 
 
-@bp.route("/api/v1/vouchers/balance", methods=["GET"])
-def voucher_balance():
-    """Balance for the holder of a token; rate-limited per client; unknown and invalid tokens answer alike."""
+def _token_holders_voucher():  # type: ignore[no-untyped-def]
+    """The voucher behind `?token=`, rate-limited per client; unknown and invalid tokens answer alike."""
     request = bp.current_request
     hit("balance", client_address(request), settings.get().balance_lookups_per_minute)
     token = query_param(request, "token")
@@ -58,9 +57,15 @@ def voucher_balance():
         raise redemption.invalid_token()
     voucher_id = redemption.verify_token(token)
     try:
-        voucher = lifecycle.get_voucher(voucher_id)
+        return lifecycle.get_voucher(voucher_id)
     except DomainError:  # a validly signed but unknown voucher must look exactly like a bad token
         raise redemption.invalid_token() from None
+
+
+@bp.route("/api/v1/vouchers/balance", methods=["GET"])
+def voucher_balance():
+    """Balance for the holder of a token; rate-limited per client; unknown and invalid tokens answer alike."""
+    voucher = _token_holders_voucher()
     redemption.balance_hints.seen(voucher)
     return json_response(views.voucher_public(voucher), headers={"Cache-Control": "no-store"})
 
@@ -68,16 +73,7 @@ def voucher_balance():
 @bp.route("/api/v1/vouchers/spending", methods=["GET"])
 def voucher_spending_history():
     """When and where a voucher was spent, for the holder of its token (shop names only); rate-limited like balance."""
-    request = bp.current_request
-    hit("balance", client_address(request), settings.get().balance_lookups_per_minute)
-    token = query_param(request, "token")
-    if not token:
-        raise redemption.invalid_token()
-    voucher_id = redemption.verify_token(token)
-    try:
-        lifecycle.get_voucher(voucher_id)
-    except DomainError:  # unknown and invalid tokens answer alike
-        raise redemption.invalid_token() from None
+    voucher_id = _token_holders_voucher().voucher_id
     return json_response({"voucher_id": voucher_id, "redemptions": spending.voucher_spending(voucher_id)},
                          headers={"Cache-Control": "no-store"})
 
