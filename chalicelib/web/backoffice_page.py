@@ -171,7 +171,10 @@ def _settlement(lang: str) -> str:
 
 
 def _reports(lang: str) -> str:
-    return f"""{_table('rep-table', t(lang, 'Verbindlichkeiten', 'Liability'))}
+    return f"""<form id="rep-form" class="grid" novalidate>
+<div class="field"><label for="rep-month">{t(lang, 'Monat der Buchung', 'Month of booking')}</label><input id="rep-month" type="month" required></div>
+<div class="actions"><button type="submit">{t(lang, 'Anzeigen', 'Show')}</button></div></form>
+{_table('rep-table', t(lang, 'Verbindlichkeiten', 'Liability'))}
 <div class="actions"><button type="button" id="rep-csv" class="secondary">{t(lang, 'CSV herunterladen', 'Download CSV')}</button></div>
 <p id="rep-msg" class="msg" role="status" aria-live="polite"></p>"""
 

@@ -25,7 +25,7 @@
       closedMsg: 'Monat abgeschlossen.', notClosable: 'Der Monat ist noch nicht vorbei.',
       missingIban: 'Für diese Händler fehlt die IBAN: ', bucket: 'Posten', count: 'Anzahl',
       paid: 'Geld der Käufer', bonus: 'Bonusgeld der Stadt',
-      buckets: {sold: 'Verkauft', redeemed: 'Eingelöst', refunded: 'Erstattet', outstanding: 'Offen (Verbindlichkeit)',
+      buckets: {sold: 'Verkauft', redeemed: 'Eingelöst (netto)', reversed: 'Storniert', refunded: 'Erstattet', outstanding: 'Offen (Verbindlichkeit)',
                 expired: 'Abgelaufen', blocked: 'Gesperrt'},
       vendor: 'Hersteller', settings: 'Router-Einstellungen', fasUrl: 'FAS-URL', minutes: 'Minuten',
       keyOnce: 'Schlüssel (nur jetzt sichtbar): ', tokenOnce: 'Zugangsschlüssel (nur jetzt sichtbar): ',
@@ -60,7 +60,7 @@
       closedMsg: 'Month closed.', notClosable: 'The month is not over yet.',
       missingIban: 'These retailers have no IBAN: ', bucket: 'Item', count: 'Count',
       paid: "Buyers' money", bonus: "City's bonus money",
-      buckets: {sold: 'Sold', redeemed: 'Redeemed', refunded: 'Refunded', outstanding: 'Outstanding (liability)',
+      buckets: {sold: 'Sold', redeemed: 'Redeemed (net)', reversed: 'Reversed', refunded: 'Refunded', outstanding: 'Outstanding (liability)',
                 expired: 'Expired', blocked: 'Blocked'},
       vendor: 'Vendor', settings: 'Router settings', fasUrl: 'FAS URL', minutes: 'minutes',
       keyOnce: 'Key (visible only now): ', tokenOnce: 'Access token (visible only now): ',
@@ -573,20 +573,26 @@
 
   // --- Berichte ---------------------------------------------------------------------------------------------
   function reports() {
-    api('GET', '/api/v1/reports/liability').then(function (res) {
+    if (!$('rep-month').value) {
+      var now = new Date();
+      $('rep-month').value = now.getFullYear() + '-' + String(now.getMonth() + 1).padStart(2, '0');
+    }
+    $('rep-form').onsubmit = function (ev) { ev.preventDefault(); reports(); };
+    var month = $('rep-month').value;
+    api('GET', '/api/v1/reports/liability?month=' + encodeURIComponent(month)).then(function (res) {
       if (!res.ok) { say('rep-msg', errorText(res), true); return; }
-      var d = res.data, keys = ['sold', 'redeemed', 'refunded', 'expired', 'blocked', 'outstanding'];
+      var d = res.data, keys = ['sold', 'redeemed', 'reversed', 'refunded', 'expired', 'blocked', 'outstanding'];
       table('rep-table', [TEXT.bucket, TEXT.count, TEXT.paid, TEXT.bonus, TEXT.total], keys.map(function (k) {
         return [TEXT.buckets[k], String(d[k].count), euros(d[k].paid_cents), euros(d[k].bonus_cents), euros(d[k].total_cents)];
       }));
       say('rep-msg', (lang === 'de' ? 'Stand: ' : 'As of: ') + when(d.as_of));
       $('rep-csv').onclick = function () {
-        var rows = [['Stand', 'Posten', 'Anzahl', 'Geld der Käufer (EUR)', 'Bonusgeld der Stadt (EUR)', 'Summe (EUR)']];
+        var rows = [['Monat', 'Posten', 'Anzahl', 'Geld der Käufer (EUR)', 'Bonusgeld der Stadt (EUR)', 'Summe (EUR)']];
         keys.forEach(function (k) {
-          rows.push([d.as_of, TEXT.buckets[k], d[k].count, decimal(d[k].paid_cents), decimal(d[k].bonus_cents),
+          rows.push([month, TEXT.buckets[k], d[k].count, decimal(d[k].paid_cents), decimal(d[k].bonus_cents),
                      decimal(d[k].total_cents)]);
         });
-        download('verbindlichkeiten.csv', csv(rows), 'text/csv;charset=utf-8');
+        download('verbindlichkeiten-' + month + '.csv', csv(rows), 'text/csv;charset=utf-8');
       };
     });
   }
