@@ -72,13 +72,17 @@ def _voucher(balance: int, status: str = "active", expires_at: int = NOW + 10**6
                    issued_at="2026-01-01T00:00:00Z", kid=1)
 
 
-def test_a_redemption_is_one_unit_of_work_of_four_named_actions(token: str) -> None:
+def test_a_redemption_is_one_unit_of_work_of_four_named_actions_and_its_totals(token: str) -> None:
     work = Recorder({})
     with transactions.substituted(work):
         result = redeem(SHOP, token, 1200, "k1", expected_balance_cents=5000)
     assert isinstance(result, Redeemed) and result.balance_cents == 3800
     [uow] = work.made
-    assert uow.committed and sorted(uow.names) == ["entry", "idempotency", "retailer", "voucher"]
+    money = sorted(name for name in uow.names if not name.startswith("totals:"))
+    assert uow.committed and money == ["entry", "idempotency", "retailer", "voucher"]
+    # ...and the report totals it moves (retailer-month, zone-hour, zone-day), in the same transaction
+    assert sorted(name.split(":")[1] for name in uow.names if name.startswith("totals:")) == [
+        "month", "zone_day", "zone_month"]
 
 
 def test_a_refused_condition_is_explained_from_the_old_item(token: str) -> None:
