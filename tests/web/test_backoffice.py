@@ -197,6 +197,8 @@ def _book_redemption_last_month(web: Any, retailer: dict[str, Any], cents: int, 
     (the running app's clock cannot be moved), through the same voucher and ledger tables."""
     import boto3
 
+    from chalicelib.vouchers import totals
+
     voucher = requests.post(f"{web.app_url}/api/v1/vouchers", json={"amount_cents": 10000, "quantity": 1},
                             headers=ADMIN, timeout=10).json()["vouchers"][0]
     ddb = boto3.client("dynamodb", endpoint_url=web.aws_url, region_name="eu-central-1",
@@ -212,6 +214,12 @@ def _book_redemption_last_month(web: Any, retailer: dict[str, Any], cents: int, 
         {"Update": {"TableName": f"{prefix}vouchers", "Key": {"voucher_id": {"S": voucher["voucher_id"]}},
                     "UpdateExpression": "ADD balance_cents :d",
                     "ExpressionAttributeValues": {":d": {"N": str(-cents)}}}},
+        # ...and the retailer's month total that the same redemption adds (docs/reports.md), which settlement reads
+        {"Update": {"TableName": f"{prefix}voucher-month-totals", "Key": {
+            "book": {"S": totals.BOOK},
+            "key": {"S": totals.retailer_key(totals.month_of(at), retailer["retailer_id"])}},
+                    "UpdateExpression": "ADD redeemed_n :one, redeemed_cents :c, redeemed_bonus :zero",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}, ":c": {"N": str(cents)}, ":zero": {"N": "0"}}}},
     ])
 
 
