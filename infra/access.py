@@ -23,7 +23,8 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     "credentials": [GET, PUT, UPDATE, DELETE],  # auth lookup; retailer register/edit/rotate/disable transactions
     "idempotency": [GET, PUT, UPDATE],  # replayed answers; admin issuing marks its batch done
     "rate-limits": [UPDATE],  # one conditional ADD per request
-    "vouchers": [GET, PUT, UPDATE, BATCH_GET],  # issue, redeem, block, expire; order status
+    "vouchers": [GET, PUT, UPDATE, CHECK, BATCH_GET],  # issue, redeem, block, expire; order status; CHECK: the
+    # links of a re-issue chain a reversal is forwarded along
     "ledger": [GET, PUT, QUERY],  # immutable: never UpdateItem/DeleteItem
     "retailers": [GET, PUT, UPDATE, CHECK, BATCH_GET],  # ConditionCheck in the redemption; the shop list is an index
     # Query; BatchGetItem: the shop names on a voucher's spending history
