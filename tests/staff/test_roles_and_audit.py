@@ -136,6 +136,9 @@ def test_audit_log_search_and_csv(api: Api, staff) -> None:
     assert found[0]["object_id"] == voucher["voucher_id"] and found[0]["role"] == "support"
     by_text = admin.json("GET", "/api/v1/audit?q=Suche", expect=200)["entries"]
     assert any(e["object_id"] == voucher["voucher_id"] for e in by_text)
+    by_object = admin.json("GET", f"/api/v1/audit?object_type=voucher&object_id={voucher['voucher_id']}",
+                           expect=200)["entries"]
+    assert [(e["action"], e["object_id"]) for e in by_object] == [("voucher.block", voucher["voucher_id"])]
     csv = admin.call("GET", f"/api/v1/audit?format=csv&actor={support.email}")
     assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
     text = csv.body.decode() if isinstance(csv.body, bytes) else csv.body
