@@ -185,20 +185,21 @@ def compare(small: dict[str, Any], large: dict[str, Any]) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     local_aws()
-    from chalicelib.store.base import TableMeta
-
-    # moto on a shared 2-core machine can take seconds to answer; a timeout would be the stand-in's, not ours.
-    TableMeta.read_timeout_seconds = 60
     previous = os.environ.get("MARKTPLATZ_TABLE_PREFIX")
+    # moto on a shared 2-core machine can take seconds to answer; a timeout would be the stand-in's, not ours.
+    # (Settings are the one reader of the environment, so the timeout is set there.)
+    previous_timeout = os.environ.get("MARKTPLATZ_AWS_READ_TIMEOUT_S")
+    os.environ["MARKTPLATZ_AWS_READ_TIMEOUT_S"] = "60"
     try:
         small = reports_at(1_000)
         large = reports_at(50_000)
         writes = redemption_transaction()
     finally:
-        if previous is None:
-            os.environ.pop("MARKTPLATZ_TABLE_PREFIX", None)
-        else:
-            os.environ["MARKTPLATZ_TABLE_PREFIX"] = previous
+        for name, value in (("MARKTPLATZ_TABLE_PREFIX", previous), ("MARKTPLATZ_AWS_READ_TIMEOUT_S", previous_timeout)):
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         from chalicelib.core import settings
 
         settings.reset()

@@ -32,7 +32,7 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     # (`marktplatz totals check|rebuild` scans and rewrites them with the operator's credentials, not this role.)
     "voucher-month-totals": [GET, PUT, UPDATE, QUERY],  # PUT: the job's month closings
     "voucher-zone-days": [UPDATE, QUERY],  # the dashboard's redemption series: hours
-    "voucher-zone-months": [UPDATE, QUERY],  # and days
+    "voucher-zone-months": [UPDATE, QUERY],  # and days (the job writes the closed months' zone rollups)
     # payments
     "orders": [GET, PUT, UPDATE, BATCH_GET, SCAN],  # support finds orders by e-mail; back-office overview
     "campaigns": [PUT, UPDATE, SCAN],  # budget decrement inside the order's transaction
@@ -123,10 +123,12 @@ JOB_GRANTS: dict[str, Grants] = {
         # Stripe's API key to list payments; the signing key for the vouchers it issues (read only: no rotation).
         secrets={"stripe": ["secretsmanager:GetSecretValue"], "voucher-keys": ["secretsmanager:GetSecretValue"]},
         extra=["SendVoucherMails"]),
-    # Books expiries (ledger entry + voucher + totals in one transaction) and closes finished months.
+    # Books expiries (ledger entry + voucher + totals in one transaction) and closes finished months: the month
+    # closings, and per zone (the town's zones and its shops') a rollup of the month's redemptions.
     "voucher_bookkeeping": Grants(
-        {"vouchers": [UPDATE], "ledger": [PUT], "voucher-month-totals": [GET, PUT, UPDATE, QUERY]},
-        indexes={"vouchers": ["expiry-due"]}),
+        {"vouchers": [UPDATE], "ledger": [PUT], "voucher-month-totals": [GET, PUT, UPDATE, QUERY],
+         "voucher-zone-months": [PUT, QUERY], "footfall-zones": [SCAN]},
+        indexes={"vouchers": ["expiry-due"], "retailers": ["listed"]}),
 }
 
 

@@ -2,9 +2,10 @@
 
 Runs against the DynamoDB the environment configures (settings), like `import_command`, with the operator's
 credentials, not the Lambda role: it reads whole tables, which no request path may do. `check` reports every
-difference (exit code 1 if there is one); `rebuild` writes the recomputed items over the stored ones and deletes
-items the ledger does not explain. `rebuild` is also the migration for a deployment whose ledger predates the
-totals: it fills the totals, lists every retailer in the shop index and marks unexpired vouchers for the expiry
+difference (exit code 1 if there is one), month closings and the dashboard's zone rollups included; `rebuild`
+writes the recomputed items over the stored ones, deletes items the ledger does not explain and writes the zone
+rollups of closed months that are missing. `rebuild` is also the migration for a deployment whose ledger predates
+the totals: it fills the totals, lists every retailer in the shop index and marks unexpired vouchers for the expiry
 job. Run `rebuild` when no till is redeeming (at night): a redemption between the read and the write would be
 overwritten; `check` afterwards says whether it was quiet.
 """
@@ -18,21 +19,37 @@ from chalicelib.vouchers import bookkeeping, totals
 from chalicelib.vouchers.totals import Delta
 
 ItemKey = tuple[str, str, str]  # (table, hash key, range key)
+Counters = dict[str, Any]  # counter -> int; a zone rollup's "days" -> its packed string
 
 
-def expected_totals(entries: Iterable[Any], terms: dict[str, totals.Terms],
-                    closed_through: str | None = None) -> dict[ItemKey, dict[str, int]]:
+def expected_totals(entries: Iterable[Any], terms: dict[str, totals.Terms], closed_through: str | None = None,
+                    zones: Iterable[str] = ()) -> dict[ItemKey, Counters]:
     """The totals a full recomputation from the ledger gives, through the same mapping as the live writes, with
-    the month closings through `closed_through` (the latest month the job has closed)."""
+    the month closings through `closed_through` (the latest month the job has closed) and, for those months, the
+    rollups of `zones` and of every zone with redemptions."""
     deltas = (d for e in entries for d in totals.entry_deltas(e, terms.get(e.voucher_id)))
-    out = {(d.table, d.hash_key, d.range_key): d.adds for d in totals.merge(deltas)}
+    out: dict[ItemKey, Counters] = {(d.table, d.hash_key, d.range_key): d.adds for d in totals.merge(deltas)}
     months = [(k[2], v) for k, v in out.items() if k[0] == totals.MONTH_TABLE]
     if closed_through and months:
         first = min(key[:7] for key, _ in months)
         for month, counters in totals.closings({}, first, closed_through, months).items():
             if counters:
                 out[(totals.MONTH_TABLE, totals.BOOK, totals.closing_key(month))] = counters
+        out.update(expected_rollups(out, first, closed_through, zones))
     return out
+
+
+def expected_rollups(items: dict[ItemKey, Counters], first: str, last: str,
+                     zones: Iterable[str]) -> dict[ItemKey, Counters]:
+    """What the job writes when it closes [first, last]: per zone and month, its retailer items' cells packed."""
+    by_zone_month: dict[tuple[str, str], list[Counters]] = {}
+    for (table, zone, key), counters in items.items():
+        if table == totals.ZONE_MONTH_TABLE and not totals.is_rollup(key):
+            by_zone_month.setdefault((zone, key[:7]), []).append(counters)
+    every_zone = set(zones) | {zone for zone, _ in by_zone_month}
+    return {(totals.ZONE_MONTH_TABLE, zone, totals.rollup_key(month)):
+            {"days": totals.pack_days(by_zone_month.get((zone, month), []))}
+            for zone in every_zone for month in bookkeeping.months_between(first, last)}
 
 
 def closed_through(stored: dict[ItemKey, dict[str, int]]) -> str | None:
@@ -40,27 +57,41 @@ def closed_through(stored: dict[ItemKey, dict[str, int]]) -> str | None:
     return max(months) if months else None
 
 
-def stored_totals() -> dict[ItemKey, dict[str, int]]:
+def stored_totals() -> dict[ItemKey, Counters]:
     from chalicelib.vouchers.models import MonthTotal, ZoneDayRedemptions, ZoneMonthRedemptions
 
-    out: dict[ItemKey, dict[str, int]] = {}
+    out: dict[ItemKey, Counters] = {}
     for item in MonthTotal.scan(consistent_read=True):
         out[(totals.MONTH_TABLE, item.book, item.key)] = _nonzero(item)
     for item in ZoneDayRedemptions.scan(consistent_read=True):
         out[(totals.ZONE_TABLE, item.zone, item.day_retailer)] = _nonzero(item)
     for item in ZoneMonthRedemptions.scan(consistent_read=True):
-        out[(totals.ZONE_MONTH_TABLE, item.zone, item.month_retailer)] = _nonzero(item)
+        rollup = totals.is_rollup(item.month_retailer)
+        out[(totals.ZONE_MONTH_TABLE, item.zone, item.month_retailer)] = {"days": item.days} if rollup \
+            else _nonzero(item)
     return out
+
+
+def _zones(stored: dict[ItemKey, Counters]) -> set[str]:
+    """The zones the job knows now, and every zone that has items (a rollup of a zone gone since stays checked)."""
+    return bookkeeping.known_zones() | {k[1] for k in stored if k[0] == totals.ZONE_MONTH_TABLE}
 
 
 def _nonzero(item: Any) -> dict[str, int]:
     return {k: int(v) for k, v in item.attribute_values.items() if isinstance(v, (int, float)) and v}
 
 
-def differences(expected: dict[ItemKey, dict[str, int]],
-                stored: dict[ItemKey, dict[str, int]]) -> list[dict[str, Any]]:
+def missing_rollups(expected: dict[ItemKey, Counters], stored: dict[ItemKey, Counters]) -> list[ItemKey]:
+    """Rollups the job has not written (a zone it did not know then, a deployment older than the rollups): not
+    wrong, the dashboard reads the zone's retailer items instead, only slower. `rebuild` writes them."""
+    return sorted(k for k in expected if k[0] == totals.ZONE_MONTH_TABLE and totals.is_rollup(k[2])
+                  and k not in stored)
+
+
+def differences(expected: dict[ItemKey, Counters], stored: dict[ItemKey, Counters]) -> list[dict[str, Any]]:
     out = []
-    for key in sorted(set(expected) | set(stored)):
+    missing = set(missing_rollups(expected, stored))
+    for key in sorted(set(expected) | set(stored) - missing):
         want, have = expected.get(key, {}), stored.get(key, {})
         for name in sorted(set(want) | set(have)):
             if want.get(name, 0) != have.get(name, 0):
@@ -79,17 +110,18 @@ def _ledger_and_terms() -> tuple[list[Any], dict[str, totals.Terms]]:
 def check() -> dict[str, Any]:
     entries, terms = _ledger_and_terms()
     stored = stored_totals()
-    expected = expected_totals(entries, terms, closed_through(stored))
+    expected = expected_totals(entries, terms, closed_through(stored), _zones(stored))
     diffs = differences(expected, stored)
-    return {"ledger_entries": len(entries), "items": len(expected), "differences": diffs}
+    return {"ledger_entries": len(entries), "items": len(expected), "differences": diffs,
+            "missing_rollups": len(missing_rollups(expected, stored))}
 
 
 def rebuild() -> dict[str, Any]:
     entries, terms = _ledger_and_terms()
     stored = stored_totals()
-    expected = expected_totals(entries, terms, closed_through(stored))
+    expected = expected_totals(entries, terms, closed_through(stored), _zones(stored))
     diffs = differences(expected, stored)
-    changed = {(d["table"], d["hash_key"], d["range_key"]) for d in diffs}
+    changed = {(d["table"], d["hash_key"], d["range_key"]) for d in diffs} | set(missing_rollups(expected, stored))
     written = deleted = 0
     for key in sorted(changed):
         item = bookkeeping.item_for(Delta(*key, {}))

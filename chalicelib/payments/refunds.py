@@ -71,9 +71,12 @@ def _take_back(tx: UnitOfWork, voucher: Voucher, actor: str, note: str, booked: 
     vouchers alike: a block keeps the holder's money, a refund returns it."""
     balance = int(voucher.balance_cents)
     bonus = bonus_share(balance, int(voucher.bonus_cents or 0), int(voucher.initial_cents))
+    # The money of a blocked voucher is in the liability's `blocked`, not `outstanding`: the entry says so
+    # (the update below holds the status it was booked with).
     entry = LedgerEntry(voucher.voucher_id, time_ordered_id(), kind="refund", amount_cents=-balance,
                         created_at=clock.iso_ms(clock.now()), actor=actor, note=note,
-                        paid_cents=-(balance - bonus), bonus_cents=-bonus)
+                        paid_cents=-(balance - bonus), bonus_cents=-bonus,
+                        from_status=BLOCKED if voucher.status == BLOCKED else None)
     tx.save(entry, name=f"refund:{voucher.voucher_id}", condition=LedgerEntry.entry_id.does_not_exist())
     booked.append(entry)
     tx.update(Voucher(voucher.voucher_id), name=f"voucher:{voucher.voucher_id}",

@@ -1,5 +1,6 @@
-"""The DynamoDB edge of the maintained totals: the transaction actions that add a ledger entry's deltas, and the
-reads behind the reports (each one Query or one GetItem, whatever the size of the ledger)."""
+"""The DynamoDB edge of the maintained totals: the transaction actions that add a ledger entry's deltas, the hourly
+job's month closings and zone rollups, and the reads behind the reports (each one Query or one GetItem, the
+dashboard's two Queries a zone, whatever the size of the ledger)."""
 
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ def liability_inputs(month: str) -> tuple[dict[str, int], list[dict[str, int]]]:
 
 def close_months(before: str) -> list[str]:
     """Write the closing of every month before `before` not closed yet (the hourly job; a month is over, so its
-    items no longer change). Returns the months closed."""
+    items no longer change), and every known zone's rollup of those months. Returns the months closed."""
     last = _previous(before)
     try:
         MonthTotal.get(BOOK, totals.closing_key(last))
@@ -86,12 +87,43 @@ def close_months(before: str) -> list[str]:
         return []
     first = totals.next_month(closed) if closed else min(key[:7] for key, _ in after)
     chain = totals.closings(closing, first, last, [(k, i) for k, i in after if k[:7] <= last])
+    write_rollups(known_zones(), first, last)  # before the closings, which mark the months done
     for month, counters in chain.items():
         item = MonthTotal(BOOK, totals.closing_key(month))
         for name, value in counters.items():
             setattr(item, name, value)
         item.save()  # the same value however often it is written: a repeated or concurrent run is harmless
     return list(chain)
+
+
+def known_zones() -> set[str]:
+    """The town's zones (the dashboard's) and the zones its shops are in: one Scan of a handful of zones, one
+    Query of the shop index."""
+    from chalicelib.footfall.models import Zone
+    from chalicelib.vouchers.retailers import list_retailers
+
+    return {z.zone_id for z in Zone.scan()} | {r.zone for r in list_retailers() if r.zone}
+
+
+def months_between(first: str, last: str) -> list[str]:
+    out, month = [], first
+    while month <= last:
+        out.append(month)
+        month = totals.next_month(month)
+    return out
+
+
+def write_rollups(zones: Iterable[str], first: str, last: str) -> None:
+    """Each zone's rollup of every month in [first, last] (months that are over), empty months too, so that the
+    dashboard finds one for every closed month: one Query of the zone's retailer items and one PutItem a month."""
+    months = months_between(first, last)
+    for zone in sorted(zones):
+        by_month: dict[str, list[dict[str, int]]] = {}
+        for month, counters in _retailer_months(zone, first, last):
+            by_month.setdefault(month, []).append(counters)
+        for month in months:
+            # The same value however often it is written: a repeated or concurrent run is harmless.
+            ZoneMonthRedemptions(zone, totals.rollup_key(month), days=totals.pack_days(by_month.get(month, []))).save()
 
 
 def _previous(month: str) -> str:
@@ -118,8 +150,24 @@ def zone_days(zone: str, first_day: str, last_day: str) -> list[tuple[str, dict[
     return [(i.day_retailer.split("#", 1)[0], _attributes(i)) for i in items]
 
 
-def zone_months(zone: str, first_month: str, last_month: str) -> list[tuple[str, dict[str, int]]]:
-    """(Berlin month, counters) of every retailer's zone-month item in [first_month, last_month]: one Query."""
+def _retailer_months(zone: str, first_month: str, last_month: str) -> list[tuple[str, dict[str, int]]]:
+    """(Berlin month, counters) of every retailer's zone-month item in [first_month, last_month]: one Query (the
+    rollups' keys sort after all of them)."""
     items = ZoneMonthRedemptions.query(
         zone, ZoneMonthRedemptions.month_retailer.between(first_month, f"{last_month}#~"))
     return [(i.month_retailer.split("#", 1)[0], _attributes(i)) for i in items]
+
+
+def zone_months(zone: str, first_month: str, last_month: str) -> list[tuple[str, dict[str, int]]]:
+    """(Berlin month, day counters) of the zone's redemptions in [first_month, last_month]: the rollups of the
+    closed months (one Query), then the retailer items from the first month without a rollup on (one Query; the
+    running month, usually). Two requests, however many shops, years or redemptions."""
+    rollups = {i.month_retailer[len(totals.ROLLUP):]: totals.unpack_days(i.days or "")
+               for i in ZoneMonthRedemptions.query(zone, ZoneMonthRedemptions.month_retailer.between(
+                   totals.rollup_key(first_month), totals.rollup_key(last_month)))}
+    out = list(rollups.items())
+    missing = [m for m in months_between(first_month, last_month) if m not in rollups]
+    if missing:
+        out += [(month, counters) for month, counters in _retailer_months(zone, missing[0], last_month)
+                if month not in rollups]
+    return out

@@ -1,5 +1,5 @@
 """Scheduled voucher bookkeeping, every hour: book the expiry of vouchers whose validity has ended, and close the
-months that are over in the report totals."""
+months that are over in the report totals (the liability's closings, the dashboard's zone rollups)."""
 
 from __future__ import annotations
 

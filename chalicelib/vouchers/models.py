@@ -80,7 +80,11 @@ class LedgerEntry(BaseModel):
     # expiry) or holds (block, unblock: the balance that stops or starts being spendable; amount_cents is 0).
     paid_cents = NumberAttribute(null=True)
     bonus_cents = NumberAttribute(null=True)
-    from_status = UnicodeAttribute(null=True)  # expiry: "blocked" when the money expired on a blocked voucher
+    # Where the money the entry moves sits, when not on an active voucher (the totals' mapping reads it):
+    # "blocked" -- an expiry or refund taking money off a blocked voucher, or a reversal crediting one (the money
+    # stays frozen); "forwarded" -- the reissue_out/reissue_in pair that carries a reversal along a re-issue chain
+    # to the holder's current voucher (an internal transfer: the reversal itself is what the city books).
+    from_status = UnicodeAttribute(null=True)
 
     by_retailer = LedgerByRetailer()
 
@@ -143,6 +147,7 @@ ZoneMonthRedemptions = MetaModel("ZoneMonthRedemptions", (BaseModel,), {
     "__doc__": "Redemptions (n) and cents (c) per Berlin day, per zone, month and retailer: long dashboard views.",
     "Meta": table_meta("voucher-zone-months"),
     "zone": UnicodeAttribute(hash_key=True),
-    "month_retailer": UnicodeAttribute(range_key=True),  # "<YYYY-MM>#<retailer_id>" (Berlin month)
-    **_counters(DAY_ATTRIBUTES),
+    "month_retailer": UnicodeAttribute(range_key=True),  # "<YYYY-MM>#<retailer_id>" | rollup "all#<YYYY-MM>"
+    **_counters(DAY_ATTRIBUTES),  # live items: ADDed by redemptions and reversals
+    "days": UnicodeAttribute(null=True),  # rollups: a closed month's cells of all retailers (totals.pack_days)
 })

@@ -39,9 +39,9 @@ from chalicelib.store.models import IdempotencyRecord
 from chalicelib.store.transactions import TransactionBusy, TransactionCancelled, transaction
 from chalicelib.vouchers import views
 from chalicelib.vouchers.bookkeeping import add_totals
-from chalicelib.vouchers.models import ACTIVE, LedgerEntry, Retailer, Voucher
+from chalicelib.vouchers.models import ACTIVE, BLOCKED, LedgerEntry, Retailer, Voucher
 from chalicelib.vouchers.rules import Refused, bonus_share, credit_refusal, refusal, reversal_refusal
-from chalicelib.vouchers.totals import Terms
+from chalicelib.vouchers.totals import FORWARDED, Terms
 
 MAX_ATTEMPTS = 12  # reversals: a chain that keeps moving (re-issued meanwhile) is looked at again
 CAS_ATTEMPTS = 2  # compare-and-sets that may find the balance changed before decrementing instead
@@ -324,15 +324,18 @@ def reverse_redemption(principal: Principal, redemption_id: str) -> Reversed:
                 return _reversed(redemption_id, entry, existing, new=False)
             raise credit_refusal_error(code)
         created = clock.iso_ms(now)
+        # Money credited to a blocked voucher stays frozen there (the liability's `blocked`); the credit is
+        # conditional on the status seen, so a block or unblock in between makes it look again.
         reversal = LedgerEntry(entry.voucher_id, reversal_id, kind="reversal", amount_cents=amount, created_at=created,
                                retailer_id=entry.retailer_id, zone=entry.zone, reverses=entry.entry_id,
-                               actor=principal.subject_id, paid_cents=amount - bonus, bonus_cents=bonus)
+                               actor=principal.subject_id, paid_cents=amount - bonus, bonus_cents=bonus,
+                               from_status=BLOCKED if current.status == BLOCKED else None)
         try:
             with transaction() as tx:
                 tx.save(reversal, name="reversal", condition=LedgerEntry.entry_id.does_not_exist())
                 forwarded = _forward(tx, chain, amount, bonus, created, principal.subject_id) if len(chain) > 1 else []
                 tx.update(Voucher(current.voucher_id), name="voucher", actions=[Voucher.balance_cents.add(amount)],
-                          condition=credit_condition(now_epoch))
+                          condition=credit_condition(now_epoch) & (Voucher.status == current.status))
                 add_totals(tx, [reversal, *forwarded])
         except TransactionBusy:
             raise _busy() from None
@@ -348,15 +351,17 @@ def reverse_redemption(principal: Principal, redemption_id: str) -> Reversed:
 
 def _forward(tx: Any, chain: list[Voucher], amount: int, bonus: int, created: str, actor: str) -> list[LedgerEntry]:
     """The reversed money passes through the re-issued voucher to the current one: reissue_out on the first,
-    reissue_in on the last, each link of the chain checked unchanged (nobody re-issues in between)."""
+    reissue_in on the last, each link of the chain checked unchanged (nobody re-issues in between). Both entries
+    are marked `forwarded`: a transfer between the holder's own vouchers, which the totals leave out (the reversal
+    is what the city books)."""
     first, current = chain[0], chain[-1]
     entry_id = time_ordered_id()
     out = LedgerEntry(first.voucher_id, entry_id, kind="reissue_out", amount_cents=-amount, created_at=created,
                       actor=actor, note=f"reversal forwarded to {current.voucher_id}", paid_cents=-(amount - bonus),
-                      bonus_cents=-bonus)
+                      bonus_cents=-bonus, from_status=FORWARDED)
     into = LedgerEntry(current.voucher_id, entry_id, kind="reissue_in", amount_cents=amount, created_at=created,
                        actor=actor, note=f"reversal on {first.voucher_id}", paid_cents=amount - bonus,
-                       bonus_cents=bonus)
+                       bonus_cents=bonus, from_status=FORWARDED)
     tx.save(out, name="forward_out", condition=LedgerEntry.entry_id.does_not_exist())
     tx.save(into, name="forward_in", condition=LedgerEntry.entry_id.does_not_exist())
     for link, successor in zip(chain, chain[1:], strict=False):

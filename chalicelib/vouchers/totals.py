@@ -34,14 +34,16 @@ from chalicelib.vouchers.rules import bonus_share
 
 BOOK = "town"
 SHARDS = 16
-BUCKETS = ("sold", "redeemed", "reversed", "refunded", "expired", "expired_blocked", "blocked", "unblocked",
-           "reissued")
+BUCKETS = ("sold", "redeemed", "reversed", "reversed_blocked", "refunded", "refunded_blocked", "expired",
+           "expired_blocked", "blocked", "unblocked", "reissued")
+BLOCKED, FORWARDED = "blocked", "forwarded"  # LedgerEntry.from_status values the mapping reads
 MEASURES = ("n", "cents", "bonus")
 MONTH_ATTRIBUTES = tuple(f"{b}_{m}" for b in BUCKETS for m in MEASURES)
 HOUR_ATTRIBUTES = tuple(f"{m}{h:02d}" for h in range(24) for m in ("n", "c"))
 DAY_ATTRIBUTES = tuple(f"{m}{d:02d}" for d in range(1, 32) for m in ("n", "c"))
 MONTH_TABLE, ZONE_TABLE, ZONE_MONTH_TABLE = "month", "zone_day", "zone_month"
 CLOSING = "z#closing"
+ROLLUP = "all#"  # zone-month rollups sort after every "<YYYY-MM>#<retailer>" item of the zone
 
 
 class Entry(Protocol):
@@ -132,10 +134,15 @@ def entry_deltas(entry: Entry, terms: Terms | None = None) -> list[Delta]:
     month = month_of(entry.created_at)
     kind = entry.kind
     cents, bonus = moved(entry, terms)
+    if entry.from_status == FORWARDED:
+        return []  # a reversal passed along a re-issue chain: money moving between the holder's vouchers
     if kind in ("redemption", "reversal"):
         retailer = entry.retailer_id or "unknown"
         bucket = "redeemed" if kind == "redemption" else "reversed"
         deltas = [Delta(MONTH_TABLE, BOOK, retailer_key(month, retailer), _bucket(bucket, 1, cents, bonus))]
+        if entry.from_status == BLOCKED:  # credited to a blocked voucher: the money stays frozen there
+            deltas.append(Delta(MONTH_TABLE, BOOK, voucher_key(month, entry.voucher_id),
+                                _bucket("reversed_blocked", 1, cents, bonus)))
         if entry.zone:
             sign = 1 if kind == "redemption" else -1  # a reversal undoes one redemption, in the hour it happens
             day, hour = _hour_cell(entry.created_at)
@@ -147,8 +154,8 @@ def entry_deltas(entry: Entry, terms: Terms | None = None) -> list[Delta]:
         return deltas
     bucket = {
         "issue": "sold",
-        "refund": "refunded",
-        "expiry": "expired_blocked" if entry.from_status == "blocked" else "expired",
+        "refund": "refunded_blocked" if entry.from_status == BLOCKED else "refunded",
+        "expiry": "expired_blocked" if entry.from_status == BLOCKED else "expired",
         "block": "blocked",
         "unblock": "unblocked",
         "reissue_out": "reissued",  # blocked money moves to the new voucher (its reissue_in adds nothing twice)
@@ -230,12 +237,16 @@ def liability(month: str, opening: Mapping[str, int], this_month: Iterable[Mappi
     vouchers) and `blocked` are what is owed at the end of the month (now, for the running month)."""
 
     def stocks(f: Mapping[str, dict[str, int]]) -> tuple[dict[str, int], dict[str, int]]:
-        outstanding = _combine((1, f["sold"]), (-1, f["redeemed"]), (1, f["reversed"]), (-1, f["refunded"]),
-                               (-1, f["expired"]), (-1, f["blocked"]), (1, f["unblocked"]), (1, f["reissued"]))
-        # Redemptions move money, not vouchers: the count of outstanding vouchers ignores them.
+        outstanding = _combine((1, f["sold"]), (-1, f["redeemed"]), (1, f["reversed"]), (-1, f["reversed_blocked"]),
+                               (-1, f["refunded"]), (-1, f["expired"]), (-1, f["blocked"]), (1, f["unblocked"]),
+                               (1, f["reissued"]))
+        blocked = _combine((1, f["blocked"]), (1, f["reversed_blocked"]), (-1, f["unblocked"]), (-1, f["reissued"]),
+                           (-1, f["expired_blocked"]), (-1, f["refunded_blocked"]))
+        # Redemptions and reversals move money, not vouchers: the counts of vouchers ignore them.
         outstanding["count"] = (f["sold"]["n"] - f["refunded"]["n"] - f["expired"]["n"] - f["blocked"]["n"]
                                 + f["unblocked"]["n"] + f["reissued"]["n"])
-        blocked = _combine((1, f["blocked"]), (-1, f["unblocked"]), (-1, f["reissued"]), (-1, f["expired_blocked"]))
+        blocked["count"] = (f["blocked"]["n"] - f["unblocked"]["n"] - f["reissued"]["n"] - f["expired_blocked"]["n"]
+                            - f["refunded_blocked"]["n"])
         return outstanding, blocked
 
     month_counters = add_up(this_month)
@@ -247,12 +258,45 @@ def liability(month: str, opening: Mapping[str, int], this_month: Iterable[Mappi
         "sold": _view(*flows["sold"].values()),
         "redeemed": _combine((1, flows["redeemed"]), (-1, flows["reversed"])),  # net (count: minus reversals)
         "reversed": _view(*flows["reversed"].values()),
-        "refunded": _view(*flows["refunded"].values()),
+        "refunded": _combine((1, flows["refunded"]), (1, flows["refunded_blocked"])),
         "expired": _combine((1, flows["expired"]), (1, flows["expired_blocked"])),
         "outstanding": outstanding,
         "blocked": blocked,
         "opening": {"outstanding": opening_outstanding, "blocked": opening_blocked},
     }
+
+
+def rollup_key(month: str) -> str:
+    return f"{ROLLUP}{month}"
+
+
+def is_rollup(key: str) -> bool:
+    return key.startswith(ROLLUP)
+
+
+def pack_days(items: Iterable[Mapping[str, Any]]) -> str:
+    """The day cells of a zone's retailer items of one month, summed, as one string: 31 `n,c` cells joined by `;`
+    (empty when both are 0). One attribute whatever the density, so reading a closed month costs the same in a
+    quiet zone as in a busy one; ADD needs numbers, so only months that no longer change are packed."""
+    summed = {name: 0 for name in DAY_ATTRIBUTES}
+    for item in items:
+        for name in DAY_ATTRIBUTES:
+            summed[name] += _get(item, name)
+    cells = []
+    for d in range(1, 32):
+        n, c = summed[f"n{d:02d}"], summed[f"c{d:02d}"]
+        cells.append(f"{n},{c}" if n or c else "")
+    return ";".join(cells)
+
+
+def unpack_days(packed: str) -> dict[str, int]:
+    """The non-zero day counters (`nDD`, `cDD`) of a packed rollup."""
+    out = {}
+    for d, cell in enumerate(packed.split(";"), start=1):
+        if cell:
+            n, c = (int(x) for x in cell.split(","))
+            out.update({k: v for k, v in ((f"n{d:02d}", n), (f"c{d:02d}", c)) if v})
+    return out
 
 
 def day_series(month: str, item: Mapping[str, Any]) -> list[tuple[datetime, int, int]]:
