@@ -124,3 +124,58 @@ def test_every_euro_is_somewhere(moves: list[tuple[str, int, int, int]]) -> None
         sold = sum(m["sold"][measure] for m in every_month)
         gone = sum(m["redeemed"][measure] + m["refunded"][measure] + m["expired"][measure] for m in every_month)
         assert sold == gone + report["outstanding"][measure] + report["blocked"][measure]
+
+
+def test_money_taken_from_or_credited_to_a_blocked_voucher_moves_the_blocked_stock() -> None:
+    at = "2029-03-02T10:00:00.000Z"
+    refund = E("v1", "refund", -3300, at, paid_cents=-3000, bonus_cents=-300, from_status="blocked")
+    assert entry_deltas(refund)[0].adds == {"refunded_blocked_n": 1, "refunded_blocked_cents": 3300,
+                                            "refunded_blocked_bonus": 300}
+    reversal = E("v1", "reversal", 500, at, "ret_a", "markt", 450, 50, from_status="blocked")
+    shop, hour, day, frozen = entry_deltas(reversal)
+    assert shop.adds == {"reversed_n": 1, "reversed_cents": 500, "reversed_bonus": 50}  # the shop's settlement
+    assert (hour.adds, day.adds) == ({"n10": -1, "c10": -500}, {"n02": -1, "c02": -500})
+    assert frozen == totals.Delta("month", "town", totals.voucher_key("2029-03", "v1"), {
+        "reversed_blocked_n": 1, "reversed_blocked_cents": 500, "reversed_blocked_bonus": 50})
+    for kind, sign in (("reissue_out", -1), ("reissue_in", 1)):  # a reversal forwarded along a re-issue chain
+        assert entry_deltas(E("v1", kind, sign * 500, at, paid_cents=sign * 450, bonus_cents=sign * 50,
+                              from_status="forwarded")) == []
+
+
+def test_outstanding_and_blocked_are_what_the_active_and_blocked_vouchers_hold() -> None:
+    jan, feb = "2029-01-15T10:00:00.000Z", "2029-02-15T10:00:00.000Z"
+    entries = [
+        # a: blocked, then its order refunded: the money leaves the blocked stock.
+        E("a", "issue", 5000, jan, paid_cents=5000, bonus_cents=0),
+        E("a", "redemption", -1000, jan, "r1", "markt", -1000, 0),
+        E("a", "block", 0, feb, paid_cents=4000, bonus_cents=0),
+        E("a", "refund", -4000, feb, paid_cents=-4000, bonus_cents=0, from_status="blocked"),
+        # b: re-issued as c, then b's redemption reversed: forwarded to c, active.
+        E("b", "issue", 3000, jan, paid_cents=3000, bonus_cents=0),
+        E("b", "redemption", -500, jan, "r1", "markt", -500, 0),
+        E("b", "block", 0, feb, paid_cents=2500, bonus_cents=0),
+        E("b", "reissue_out", -2500, feb, paid_cents=-2500, bonus_cents=0),
+        E("c", "reissue_in", 2500, feb, paid_cents=2500, bonus_cents=0),
+        E("b", "reversal", 500, feb, "r1", "markt", 500, 0),
+        E("b", "reissue_out", -500, feb, paid_cents=-500, bonus_cents=0, from_status="forwarded"),
+        E("c", "reissue_in", 500, feb, paid_cents=500, bonus_cents=0, from_status="forwarded"),
+        # d: blocked after a redemption, which is then reversed onto it: frozen with the rest.
+        E("d", "issue", 2000, jan, paid_cents=2000, bonus_cents=0),
+        E("d", "redemption", -300, jan, "r1", "markt", -300, 0),
+        E("d", "block", 0, feb, paid_cents=1700, bonus_cents=0),
+        E("d", "reversal", 300, feb, "r1", "markt", 300, 0, from_status="blocked"),
+    ]
+    february = _report("2029-02", _items(entries))
+    assert february["outstanding"] == {"count": 1, "paid_cents": 3000, "bonus_cents": 0, "total_cents": 3000}  # c
+    assert february["blocked"] == {"count": 1, "paid_cents": 2000, "bonus_cents": 0, "total_cents": 2000}  # d
+    assert february["refunded"]["total_cents"] == 4000 and february["reversed"]["total_cents"] == 800
+    assert february["redeemed"] == {"count": -2, "paid_cents": -800, "bonus_cents": 0, "total_cents": -800}
+
+
+@given(st.lists(st.dictionaries(st.sampled_from(totals.DAY_ATTRIBUTES), st.integers(-50, 10**7)), max_size=6))
+def test_a_rollup_packs_the_day_cells_of_all_shops(items: list[dict[str, int]]) -> None:
+    packed = totals.pack_days(items)
+    summed = {name: sum(i.get(name, 0) for i in items) for name in totals.DAY_ATTRIBUTES}
+    assert totals.unpack_days(packed) == {k: v for k, v in summed.items() if v}
+    assert packed.count(";") == 30 and totals.day_series("2029-01", totals.unpack_days(packed)) == \
+        totals.day_series("2029-01", summed)

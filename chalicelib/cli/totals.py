@@ -91,7 +91,7 @@ def missing_rollups(expected: dict[ItemKey, Counters], stored: dict[ItemKey, Cou
 def differences(expected: dict[ItemKey, Counters], stored: dict[ItemKey, Counters]) -> list[dict[str, Any]]:
     out = []
     missing = set(missing_rollups(expected, stored))
-    for key in sorted(set(expected) | set(stored) - missing):
+    for key in sorted((set(expected) | set(stored)) - missing):
         want, have = expected.get(key, {}), stored.get(key, {})
         for name in sorted(set(want) | set(have)):
             if want.get(name, 0) != have.get(name, 0):

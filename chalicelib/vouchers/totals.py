@@ -16,10 +16,16 @@ Key design (no item that unrelated tills share):
   report reads backwards from its month to the latest closing, so its cost does not grow with the years.
 - Redemptions for the dashboard, per zone and retailer: per UTC day with a counter pair per UTC hour (`n07`/`c07`,
   hour resolution, at most 93 days) and per Berlin month with a pair per Berlin day (`n01`/`c01`, day, week and
-  month resolution): a zone's year is one Query of ~12 items per shop, however many redemptions there were.
+  month resolution). When a month is over, the job's closing also writes per zone a rollup `all#<YYYY-MM>`: the
+  day cells of all its shops, packed into one string (`pack_days`). A zone's year is then its closed months'
+  rollups plus the running month's shop items: two Queries whose size does not grow with the redemptions.
 
 Buckets are flows (what happened in the month); the stocks (outstanding, blocked) are sums of flows up to the end
 of a month. Every bucket counts `_n` (events or vouchers), `_cents` (money) and `_bonus` (the city's share of it).
+Money on a blocked voucher is in `blocked`, not `outstanding`; the entry's `from_status` says where it was:
+`blocked` books an expiry or refund against the blocked stock (`expired_blocked`, `refunded_blocked`) and a
+reversal credited to a blocked voucher into it (`reversed_blocked`, besides the shop's `reversed`); `forwarded`
+marks the reissue_out/reissue_in pair that carries a reversal along a re-issue chain, which counts nothing.
 """
 
 from __future__ import annotations
@@ -140,9 +146,6 @@ def entry_deltas(entry: Entry, terms: Terms | None = None) -> list[Delta]:
         retailer = entry.retailer_id or "unknown"
         bucket = "redeemed" if kind == "redemption" else "reversed"
         deltas = [Delta(MONTH_TABLE, BOOK, retailer_key(month, retailer), _bucket(bucket, 1, cents, bonus))]
-        if entry.from_status == BLOCKED:  # credited to a blocked voucher: the money stays frozen there
-            deltas.append(Delta(MONTH_TABLE, BOOK, voucher_key(month, entry.voucher_id),
-                                _bucket("reversed_blocked", 1, cents, bonus)))
         if entry.zone:
             sign = 1 if kind == "redemption" else -1  # a reversal undoes one redemption, in the hour it happens
             day, hour = _hour_cell(entry.created_at)
@@ -151,6 +154,9 @@ def entry_deltas(entry: Entry, terms: Terms | None = None) -> list[Delta]:
             local_month, local_day = _day_cell(entry.created_at)
             deltas.append(Delta(ZONE_MONTH_TABLE, entry.zone, f"{local_month}#{retailer}",
                                 {f"n{local_day}": sign, f"c{local_day}": sign * cents}))
+        if entry.from_status == BLOCKED:  # credited to a blocked voucher: the money stays frozen there
+            deltas.append(Delta(MONTH_TABLE, BOOK, voucher_key(month, entry.voucher_id),
+                                _bucket("reversed_blocked", 1, cents, bonus)))
         return deltas
     bucket = {
         "issue": "sold",

@@ -1,0 +1,101 @@
+"""The dashboard's redemption series over closed months: the hourly job's month closing writes, per zone, one
+rollup item per month (the day cells of all the zone's shops, packed); the reader takes the rollups and only the
+running month's shop items. The series is the same either way, and a zone's year costs two Queries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.cli import totals as recompute
+from chalicelib.core import clock
+from tests.conftest import ADMIN_TOKEN, reset_caches
+from tests.footfall.conftest import Footfall
+
+
+@pytest.fixture
+def own_tables(aws_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Tables of this test alone: the month closing works on the whole town's book."""
+    prefix = f"t13-{uuid.uuid4().hex[:8]}-"
+    monkeypatch.setenv("MARKTPLATZ_TABLE_PREFIX", prefix)
+    reset_caches()
+    from chalicelib.store.tables import create_all
+
+    create_all()
+    yield prefix
+    monkeypatch.undo()
+    reset_caches()
+
+
+def _month(at: datetime) -> str:
+    return at.astimezone(clock.BERLIN).strftime("%Y-%m")
+
+
+def _first_of_month(at: datetime) -> datetime:
+    return at.astimezone(clock.BERLIN).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _series(zone: str, start: datetime, end: datetime) -> list[tuple[Any, ...]]:
+    from chalicelib.footfall import sources
+
+    return sorted(tuple(r) for r in sources.redemptions(zone, start, end, "day"))
+
+
+def test_closed_months_are_read_from_the_zone_rollups(ff: Footfall, own_tables: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.vouchers import bookkeeping
+    from chalicelib.vouchers.models import ZoneMonthRedemptions
+    from devstack.ddb_calls import count_dynamodb_calls
+
+    api = ff.api
+    busy, quiet = ff.zone(), ff.zone()  # a zone without a single redemption gets its (empty) rollups too
+    keys = [api.retailer(zone=busy, name=f"Laden {i}")["api_key"] for i in range(3)]
+    [voucher] = api.vouchers(20_000, 1)
+    start = _first_of_month(clock.now())
+    months = []
+    for m in range(3):
+        months.append(_month(clock.now()))
+        for i, key in enumerate(keys[: m + 1]):
+            r = api.redeem(key, voucher["token"], 100 * (m + 1) + i)
+            assert r.status_code == 201
+        if m == 1:  # a storno counts too (minus one redemption, in its own hour)
+            rid = r.json_body["redemption_id"]
+            api.json("POST", f"/api/v1/redemptions/{rid}/reversal", token=ADMIN_TOKEN, expect=201)
+        if m < 2:
+            clock.shift((_first_of_month(clock.now() + timedelta(days=32)) + timedelta(days=9) - clock.now())
+                        .total_seconds())  # the 10th of the next month
+    end = _first_of_month(clock.now() + timedelta(days=32))  # the running month is the view's last
+    unclosed = _series(busy, start, end)
+    assert sum(n for _, n, _ in unclosed) == 1 + 2 - 1 + 3 and _series(quiet, start, end) == []
+
+    assert bookkeeping.close_months(months[2]) == months[:2]
+    rollups = {(i.zone, i.month_retailer): i.days for z in (busy, quiet) for i in ZoneMonthRedemptions.query(
+        z, ZoneMonthRedemptions.month_retailer.startswith("all#"))}
+    assert set(rollups) == {(z, f"all#{m}") for z in (busy, quiet) for m in months[:2]}
+    assert rollups[(quiet, f"all#{months[0]}")] == ";" * 30
+    bookkeeping.write_rollups([busy, quiet], months[0], months[1])  # again: the same values
+    assert {(i.zone, i.month_retailer): i.days for z in (busy, quiet) for i in ZoneMonthRedemptions.query(
+        z, ZoneMonthRedemptions.month_retailer.startswith("all#"))} == rollups
+
+    read: list[tuple[str, str, str]] = []
+    retailer_months = bookkeeping._retailer_months
+    monkeypatch.setattr(bookkeeping, "_retailer_months", lambda *a: read.append(a) or retailer_months(*a))
+    with count_dynamodb_calls() as calls:
+        assert _series(busy, start, end) == unclosed
+    assert list(calls) == ["Query", "Query"]
+    assert read == [(busy, months[2], months[2])]  # shop items of the running month only
+
+    # A month without a rollup (a zone the job did not know then) is read from the shop items, from that month on.
+    ZoneMonthRedemptions(busy, f"all#{months[1]}").delete()
+    read.clear()
+    assert _series(busy, start, end) == unclosed and read == [(busy, months[1], months[2])]
+    checked = recompute.check()
+    assert checked["differences"] == [] and checked["missing_rollups"] == 1
+    assert recompute.rebuild()["written"] == 1  # the migration writes what is missing
+    assert recompute.check()["missing_rollups"] == 0
+    read.clear()
+    assert _series(busy, start, end) == unclosed and read == [(busy, months[2], months[2])]
