@@ -4,8 +4,9 @@ and latency; the requests must not grow with the ledger), and what the totals ad
 A year of a town (2025: 50 shops in 5 zones) is seeded directly into the store, not through HTTP: vouchers, their
 ledger entries (issues, redemptions, reversals, refunds, expiries) and the totals those entries give through the
 same mapping the live transactions use (chalicelib/vouchers/totals.py), then the month closings and zone rollups
-the hourly job writes. The dashboard's zones hold no footfall here (bench/footfall.py measures that part, and moto
-needs seconds to serialize a year of it): what differs between the sizes is the voucher data alone.
+the hourly job writes (as at noon on 31 December). The dashboard's zones hold no footfall here (bench/footfall.py
+measures that part, and moto needs seconds to serialize a year of it): what differs between the sizes is the
+voucher data alone.
 """
 
 from __future__ import annotations
@@ -130,7 +131,10 @@ def _seed(n_entries: int, seed: int = 13) -> dict[str, Any]:
     with Zone.batch_write() as batch:
         for z in ZONES:
             batch.save(Zone(z, name=z.replace("-", " ").title(), created_at=_iso(start)))
-    bookkeeping.close_months(MONTH)  # what the hourly job has done by December: closings, zone rollups
+    # What the hourly job has done by noon on 31 December: the closings and zone rollups of the months that are
+    # over, and December's zone rollups through the 30th.
+    bookkeeping.close_months(MONTH)
+    bookkeeping.roll_up_month_so_far(datetime(YEAR, 12, 31, 11, tzinfo=UTC))
     return {"ledger_entries": len(entries), "vouchers": len(vouchers), "shops": len(retailers),
             "total_items": {m.Meta.logical_name: len(i) for m, i in by_model.items()}}
 

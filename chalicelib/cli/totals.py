@@ -23,10 +23,11 @@ Counters = dict[str, Any]  # counter -> int; a zone rollup's "days" -> its packe
 
 
 def expected_totals(entries: Iterable[Any], terms: dict[str, totals.Terms], closed_through: str | None = None,
-                    zones: Iterable[str] = ()) -> dict[ItemKey, Counters]:
+                    zones: Iterable[str] = (), so_far: dict[ItemKey, int] | None = None) -> dict[ItemKey, Counters]:
     """The totals a full recomputation from the ledger gives, through the same mapping as the live writes, with
     the month closings through `closed_through` (the latest month the job has closed) and, for those months, the
-    rollups of `zones` and of every zone with redemptions."""
+    rollups of `zones` and of every zone with redemptions; `so_far` names the running month's rollups and the day
+    each holds through."""
     deltas = (d for e in entries for d in totals.entry_deltas(e, terms.get(e.voucher_id)))
     out: dict[ItemKey, Counters] = {(d.table, d.hash_key, d.range_key): d.adds for d in totals.merge(deltas)}
     months = [(k[2], v) for k, v in out.items() if k[0] == totals.MONTH_TABLE]
@@ -36,6 +37,11 @@ def expected_totals(entries: Iterable[Any], terms: dict[str, totals.Terms], clos
             if counters:
                 out[(totals.MONTH_TABLE, totals.BOOK, totals.closing_key(month))] = counters
         out.update(expected_rollups(out, first, closed_through, zones))
+    for (table, zone, key), through in (so_far or {}).items():
+        if closed_through and key[len(totals.ROLLUP):] <= closed_through:
+            continue  # a closed month's rollup holds the whole month
+        items = [v for (t, z, k), v in out.items() if t == table and z == zone and k[:7] == key[len(totals.ROLLUP):]]
+        out[(table, zone, key)] = {"days": totals.pack_days(items, through), "through": through}
     return out
 
 
@@ -67,9 +73,18 @@ def stored_totals() -> dict[ItemKey, Counters]:
         out[(totals.ZONE_TABLE, item.zone, item.day_retailer)] = _nonzero(item)
     for item in ZoneMonthRedemptions.scan(consistent_read=True):
         rollup = totals.is_rollup(item.month_retailer)
-        out[(totals.ZONE_MONTH_TABLE, item.zone, item.month_retailer)] = {"days": item.days} if rollup \
-            else _nonzero(item)
+        out[(totals.ZONE_MONTH_TABLE, item.zone, item.month_retailer)] = _rollup(item) if rollup else _nonzero(item)
     return out
+
+
+def _rollup(item: Any) -> Counters:
+    return {"days": item.days} if item.through is None else {"days": item.days, "through": int(item.through)}
+
+
+def month_so_far(stored: dict[ItemKey, Counters]) -> dict[ItemKey, int]:
+    """The running month's rollups (the job writes them through the last day that is over)."""
+    return {k: int(v["through"]) for k, v in stored.items()
+            if k[0] == totals.ZONE_MONTH_TABLE and totals.is_rollup(k[2]) and "through" in v}
 
 
 def _zones(stored: dict[ItemKey, Counters]) -> set[str]:
@@ -110,7 +125,7 @@ def _ledger_and_terms() -> tuple[list[Any], dict[str, totals.Terms]]:
 def check() -> dict[str, Any]:
     entries, terms = _ledger_and_terms()
     stored = stored_totals()
-    expected = expected_totals(entries, terms, closed_through(stored), _zones(stored))
+    expected = expected_totals(entries, terms, closed_through(stored), _zones(stored), month_so_far(stored))
     diffs = differences(expected, stored)
     return {"ledger_entries": len(entries), "items": len(expected), "differences": diffs,
             "missing_rollups": len(missing_rollups(expected, stored))}
@@ -119,7 +134,7 @@ def check() -> dict[str, Any]:
 def rebuild() -> dict[str, Any]:
     entries, terms = _ledger_and_terms()
     stored = stored_totals()
-    expected = expected_totals(entries, terms, closed_through(stored), _zones(stored))
+    expected = expected_totals(entries, terms, closed_through(stored), _zones(stored), month_so_far(stored))
     diffs = differences(expected, stored)
     changed = {(d["table"], d["hash_key"], d["range_key"]) for d in diffs} | set(missing_rollups(expected, stored))
     written = deleted = 0

@@ -5,10 +5,12 @@ dashboard's two Queries a zone, whatever the size of the ledger)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError
 
+from chalicelib.core import clock
 from chalicelib.vouchers import totals
 from chalicelib.vouchers.models import MonthTotal, ZoneDayRedemptions, ZoneMonthRedemptions
 from chalicelib.vouchers.totals import BOOK, MONTH_TABLE, Delta
@@ -126,6 +128,27 @@ def write_rollups(zones: Iterable[str], first: str, last: str) -> None:
             ZoneMonthRedemptions(zone, totals.rollup_key(month), days=totals.pack_days(by_month.get(month, []))).save()
 
 
+def roll_up_month_so_far(at: datetime) -> int:
+    """Each known zone's rollup of the month of `at` (Berlin) through the day before: the days that are over (the
+    job passes an hour ago, so no transaction stamped with such a day is still in flight). Hourly, the same value
+    all day; it never replaces the rollup of a closed month (a late run racing the closing). Returns `through`."""
+    local = at.astimezone(clock.BERLIN)
+    month, through = local.strftime("%Y-%m"), local.day - 1
+    if through < 1:
+        return 0
+    for zone in sorted(known_zones()):
+        items = [counters for _, counters in _retailer_months(zone, month, month)]
+        rollup = ZoneMonthRedemptions(zone, totals.rollup_key(month), days=totals.pack_days(items, through),
+                                      through=through)
+        try:
+            rollup.save(condition=ZoneMonthRedemptions.month_retailer.does_not_exist()
+                        | ZoneMonthRedemptions.through.exists())
+        except PutError as err:
+            if err.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    return through
+
+
 def _previous(month: str) -> str:
     year, mon = int(month[:4]), int(month[5:7])
     return f"{year - (mon == 1):04d}-{(mon - 2) % 12 + 1:02d}"
@@ -159,15 +182,28 @@ def _retailer_months(zone: str, first_month: str, last_month: str) -> list[tuple
 
 
 def zone_months(zone: str, first_month: str, last_month: str) -> list[tuple[str, dict[str, int]]]:
-    """(Berlin month, day counters) of the zone's redemptions in [first_month, last_month]: the rollups of the
-    closed months (one Query), then the retailer items from the first month without a rollup on (one Query; the
-    running month, usually). Two requests, however many shops, years or redemptions."""
-    rollups = {i.month_retailer[len(totals.ROLLUP):]: totals.unpack_days(i.days or "")
-               for i in ZoneMonthRedemptions.query(zone, ZoneMonthRedemptions.month_retailer.between(
-                   totals.rollup_key(first_month), totals.rollup_key(last_month)))}
-    out = list(rollups.items())
-    missing = [m for m in months_between(first_month, last_month) if m not in rollups]
-    if missing:
-        out += [(month, counters) for month, counters in _retailer_months(zone, missing[0], last_month)
-                if month not in rollups]
+    """(Berlin month, day counters) of the zone's redemptions in [first_month, last_month]: the rollups (one
+    Query), then the retailer items from the first month without a whole-month rollup on (one Query). Usually that
+    is the running month, rolled up through yesterday, so only today's cells are read. Two requests, however many
+    shops, years or redemptions."""
+    rollups: dict[str, tuple[dict[str, int], int]] = {}  # month -> (counters, the last day it holds)
+    for i in ZoneMonthRedemptions.query(zone, ZoneMonthRedemptions.month_retailer.between(
+            totals.rollup_key(first_month), totals.rollup_key(last_month))):
+        rollups[i.month_retailer[len(totals.ROLLUP):]] = (totals.unpack_days(i.days or ""),
+                                                          31 if i.through is None else int(i.through))
+    out = [(month, counters) for month, (counters, _) in rollups.items()]
+    pending = [m for m in months_between(first_month, last_month) if rollups.get(m, ({}, 0))[1] < 31]
+    if not pending:
+        return out
+    since = pending[0]
+    held = {month: through for month, (_, through) in rollups.items()}
+    wanted = None
+    if since == last_month and since in held:  # the running month: only the days its rollup does not hold yet
+        wanted = ["month_retailer", *totals.days_after(held[since])]
+    items = ZoneMonthRedemptions.query(zone, ZoneMonthRedemptions.month_retailer.between(since, f"{last_month}#~"),
+                                       attributes_to_get=wanted)
+    for item in items:
+        month, after = item.month_retailer[:7], held.get(item.month_retailer[:7], 0)
+        if after < 31:
+            out.append((month, {k: v for k, v in _attributes(item).items() if int(k[1:]) > after}))
     return out

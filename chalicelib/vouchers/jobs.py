@@ -16,9 +16,10 @@ def voucher_bookkeeping(event: Any) -> dict[str, Any]:
     """Hourly, so that a validity ending at the town's midnight is booked within the hour (in its month). A month
     is closed an hour after it ended: no transaction that stamped an entry with it can still be in flight."""
     from chalicelib.core import clock
-    from chalicelib.vouchers.bookkeeping import close_months
+    from chalicelib.vouchers.bookkeeping import close_months, roll_up_month_so_far
     from chalicelib.vouchers.expiring import book_expiries
 
     expiries = book_expiries()
-    month = (clock.now() - timedelta(hours=1)).astimezone(clock.BERLIN).strftime("%Y-%m")
-    return {**expiries, "months_closed": close_months(month)}
+    settled = clock.now() - timedelta(hours=1)
+    closed = close_months(settled.astimezone(clock.BERLIN).strftime("%Y-%m"))
+    return {**expiries, "months_closed": closed, "days_rolled_up": roll_up_month_so_far(settled)}

@@ -149,5 +149,6 @@ ZoneMonthRedemptions = MetaModel("ZoneMonthRedemptions", (BaseModel,), {
     "zone": UnicodeAttribute(hash_key=True),
     "month_retailer": UnicodeAttribute(range_key=True),  # "<YYYY-MM>#<retailer_id>" | rollup "all#<YYYY-MM>"
     **_counters(DAY_ATTRIBUTES),  # live items: ADDed by redemptions and reversals
-    "days": UnicodeAttribute(null=True),  # rollups: a closed month's cells of all retailers (totals.pack_days)
+    "days": UnicodeAttribute(null=True),  # rollups: the month's cells of all retailers (totals.pack_days)
+    "through": NumberAttribute(null=True),  # a running month's rollup: the last day it holds (none: the whole month)
 })

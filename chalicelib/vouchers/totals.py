@@ -17,8 +17,9 @@ Key design (no item that unrelated tills share):
 - Redemptions for the dashboard, per zone and retailer: per UTC day with a counter pair per UTC hour (`n07`/`c07`,
   hour resolution, at most 93 days) and per Berlin month with a pair per Berlin day (`n01`/`c01`, day, week and
   month resolution). When a month is over, the job's closing also writes per zone a rollup `all#<YYYY-MM>`: the
-  day cells of all its shops, packed into one string (`pack_days`). A zone's year is then its closed months'
-  rollups plus the running month's shop items: two Queries whose size does not grow with the redemptions.
+  day cells of all its shops, packed into one string (`pack_days`); every hour it also rolls up the running
+  month through the last day that is over (`through`). A zone's year is then its rollups plus today's cells of
+  its shops: two Queries whose size does not grow with the redemptions.
 
 Buckets are flows (what happened in the month); the stocks (outstanding, blocked) are sums of flows up to the end
 of a month. Every bucket counts `_n` (events or vouchers), `_cents` (money) and `_bonus` (the city's share of it).
@@ -280,10 +281,11 @@ def is_rollup(key: str) -> bool:
     return key.startswith(ROLLUP)
 
 
-def pack_days(items: Iterable[Mapping[str, Any]]) -> str:
+def pack_days(items: Iterable[Mapping[str, Any]], through: int = 31) -> str:
     """The day cells of a zone's retailer items of one month, summed, as one string: 31 `n,c` cells joined by `;`
-    (empty when both are 0). One attribute whatever the density, so reading a closed month costs the same in a
-    quiet zone as in a busy one; ADD needs numbers, so only months that no longer change are packed."""
+    (empty when both are 0), days after `through` left empty. One attribute whatever the density, so reading a
+    month costs the same in a quiet zone as in a busy one; ADD needs numbers, so only days that are over (and no
+    longer change) are packed."""
     summed = {name: 0 for name in DAY_ATTRIBUTES}
     for item in items:
         for name in DAY_ATTRIBUTES:
@@ -291,8 +293,13 @@ def pack_days(items: Iterable[Mapping[str, Any]]) -> str:
     cells = []
     for d in range(1, 32):
         n, c = summed[f"n{d:02d}"], summed[f"c{d:02d}"]
-        cells.append(f"{n},{c}" if n or c else "")
+        cells.append(f"{n},{c}" if (n or c) and d <= through else "")
     return ";".join(cells)
+
+
+def days_after(through: int) -> list[str]:
+    """The day counters (`nDD`, `cDD`) of the days after `through`: what a month-so-far rollup does not hold."""
+    return [name for name in DAY_ATTRIBUTES if int(name[1:]) > through]
 
 
 def unpack_days(packed: str) -> dict[str, int]:

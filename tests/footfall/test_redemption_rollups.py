@@ -13,6 +13,7 @@ import pytest
 
 from chalicelib.cli import totals as recompute
 from chalicelib.core import clock
+from chalicelib.vouchers import totals
 from tests.conftest import ADMIN_TOKEN, reset_caches
 from tests.footfall.conftest import Footfall
 
@@ -66,8 +67,8 @@ def test_closed_months_are_read_from_the_zone_rollups(ff: Footfall, own_tables: 
             rid = r.json_body["redemption_id"]
             api.json("POST", f"/api/v1/redemptions/{rid}/reversal", token=ADMIN_TOKEN, expect=201)
         if m < 2:
-            clock.shift((_first_of_month(clock.now() + timedelta(days=32)) + timedelta(days=9) - clock.now())
-                        .total_seconds())  # the 10th of the next month
+            clock.shift((_first_of_month(clock.now() + timedelta(days=32)) + timedelta(days=9, hours=12) - clock.now())
+                        .total_seconds())  # noon on the 10th of the next month
     end = _first_of_month(clock.now() + timedelta(days=32))  # the running month is the view's last
     unclosed = _series(busy, start, end)
     assert sum(n for _, n, _ in unclosed) == 1 + 2 - 1 + 3 and _series(quiet, start, end) == []
@@ -81,21 +82,44 @@ def test_closed_months_are_read_from_the_zone_rollups(ff: Footfall, own_tables: 
     assert {(i.zone, i.month_retailer): i.days for z in (busy, quiet) for i in ZoneMonthRedemptions.query(
         z, ZoneMonthRedemptions.month_retailer.startswith("all#"))} == rollups
 
-    read: list[tuple[str, str, str]] = []
-    retailer_months = bookkeeping._retailer_months
-    monkeypatch.setattr(bookkeeping, "_retailer_months", lambda *a: read.append(a) or retailer_months(*a))
+    read: list[tuple[str, list[str] | None]] = []  # (first month of the shop items' Query, attributes asked)
+    query = ZoneMonthRedemptions.query
+
+    def recorded(zone: str, condition: Any, **kwargs: Any) -> Any:
+        if "all#" not in str(condition):
+            read.append((str(condition).split("'S': '")[1][:7], kwargs.get("attributes_to_get")))
+        return query(zone, condition, **kwargs)
+
+    monkeypatch.setattr(ZoneMonthRedemptions, "query", recorded)
     with count_dynamodb_calls() as calls:
         assert _series(busy, start, end) == unclosed
     assert list(calls) == ["Query", "Query"]
-    assert read == [(busy, months[2], months[2])]  # shop items of the running month only
+    assert read == [(months[2], None)]  # shop items of the running month only
+
+    # The job rolls the running month up through the last day that is over; then only today's cells are read.
+    clock.shift(2 * 86400)
+    assert api.redeem(keys[0], voucher["token"], 999).status_code == 201  # the 12th
+    today = clock.now().astimezone(clock.BERLIN).day
+    assert bookkeeping.roll_up_month_so_far(clock.now() - timedelta(hours=1)) == today - 1
+    assert bookkeeping.roll_up_month_so_far(clock.now() - timedelta(hours=1)) == today - 1  # hourly: the same
+    unclosed = _series(busy, start, end)
+    read.clear()
+    with count_dynamodb_calls() as calls:
+        assert _series(busy, start, end) == unclosed
+    assert sum(n for _, n, _ in unclosed) == 6 and list(calls) == ["Query", "Query"]
+    assert read == [(months[2], ["month_retailer", *totals.days_after(today - 1)])]
+    assert recompute.check()["differences"] == []
+    # A late run of the day before cannot turn a closed month's rollup back into a partial one.
+    bookkeeping.roll_up_month_so_far(datetime.fromisoformat(f"{months[1]}-20T12:00:00+01:00"))
+    assert ZoneMonthRedemptions.get(busy, f"all#{months[1]}").through is None
 
     # A month without a rollup (a zone the job did not know then) is read from the shop items, from that month on.
     ZoneMonthRedemptions(busy, f"all#{months[1]}").delete()
     read.clear()
-    assert _series(busy, start, end) == unclosed and read == [(busy, months[1], months[2])]
+    assert _series(busy, start, end) == unclosed and read == [(months[1], None)]
     checked = recompute.check()
     assert checked["differences"] == [] and checked["missing_rollups"] == 1
     assert recompute.rebuild()["written"] == 1  # the migration writes what is missing
     assert recompute.check()["missing_rollups"] == 0
     read.clear()
-    assert _series(busy, start, end) == unclosed and read == [(busy, months[2], months[2])]
+    assert _series(busy, start, end) == unclosed and read[0][0] == months[2]
