@@ -30,7 +30,7 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     # Query; BatchGetItem: the shop names on a voucher's spending history
     # Report totals: ADDed inside the money's own transactions; a report is one Query, a statement one GetItem.
     # (`marktplatz totals check|rebuild` scans and rewrites them with the operator's credentials, not this role.)
-    "voucher-month-totals": [GET, PUT, UPDATE, QUERY],  # PUT: the job's month closings
+    "voucher-month-totals": [GET, UPDATE, QUERY],  # (the month closings are the job's)
     "voucher-zone-days": [UPDATE, QUERY],  # the dashboard's redemption series: hours
     "voucher-zone-months": [UPDATE, QUERY],  # and days (the job writes the closed months' zone rollups)
     # payments

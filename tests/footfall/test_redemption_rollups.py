@@ -48,7 +48,6 @@ def _series(zone: str, start: datetime, end: datetime) -> list[tuple[Any, ...]]:
 
 def test_closed_months_are_read_from_the_zone_rollups(ff: Footfall, own_tables: str,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.vouchers import bookkeeping
     from chalicelib.vouchers.models import ZoneMonthRedemptions
     from devstack.ddb_calls import count_dynamodb_calls
 
@@ -73,14 +72,14 @@ def test_closed_months_are_read_from_the_zone_rollups(ff: Footfall, own_tables: 
     unclosed = _series(busy, start, end)
     assert sum(n for _, n, _ in unclosed) == 1 + 2 - 1 + 3 and _series(quiet, start, end) == []
 
-    assert bookkeeping.close_months(months[2]) == months[:2]
-    rollups = {(i.zone, i.month_retailer): i.days for z in (busy, quiet) for i in ZoneMonthRedemptions.query(
-        z, ZoneMonthRedemptions.month_retailer.startswith("all#"))}
-    assert set(rollups) == {(z, f"all#{m}") for z in (busy, quiet) for m in months[:2]}
-    assert rollups[(quiet, f"all#{months[0]}")] == ";" * 30
-    bookkeeping.write_rollups([busy, quiet], months[0], months[1])  # again: the same values
-    assert {(i.zone, i.month_retailer): i.days for z in (busy, quiet) for i in ZoneMonthRedemptions.query(
-        z, ZoneMonthRedemptions.month_retailer.startswith("all#"))} == rollups
+    job = _hourly_job(api)  # noon on the 10th: the first two months are over, and nine days of the third
+    assert (job["months_closed"], job["days_rolled_up"]) == (months[:2], 9)
+    rollups = _rollups(busy, quiet)
+    assert set(rollups) == {(z, f"all#{m}") for z in (busy, quiet) for m in months}
+    assert rollups[(quiet, f"all#{months[0]}")] == (";" * 30, None)
+    assert rollups[(busy, f"all#{months[2]}")] == (";" * 30, 9)  # the 10th is not over
+    job = _hourly_job(api)  # an hour later: nothing to close, the same rollups
+    assert (job["months_closed"], job["days_rolled_up"], _rollups(busy, quiet)) == ([], 9, rollups)
 
     read: list[tuple[str, list[str] | None]] = []  # (first month of the shop items' Query, attributes asked)
     query = ZoneMonthRedemptions.query
@@ -94,24 +93,23 @@ def test_closed_months_are_read_from_the_zone_rollups(ff: Footfall, own_tables: 
     with count_dynamodb_calls() as calls:
         assert _series(busy, start, end) == unclosed
     assert list(calls) == ["Query", "Query"]
-    assert read == [(months[2], None)]  # shop items of the running month only
+    assert read == [(months[2], ["month_retailer", *totals.days_after(9)])]  # today's cells of the running month
 
-    # The job rolls the running month up through the last day that is over; then only today's cells are read.
     clock.shift(2 * 86400)
     assert api.redeem(keys[0], voucher["token"], 999).status_code == 201  # the 12th
-    today = clock.now().astimezone(clock.BERLIN).day
-    assert bookkeeping.roll_up_month_so_far(clock.now() - timedelta(hours=1)) == today - 1
-    assert bookkeeping.roll_up_month_so_far(clock.now() - timedelta(hours=1)) == today - 1  # hourly: the same
+    assert _hourly_job(api)["days_rolled_up"] == 11
     unclosed = _series(busy, start, end)
     read.clear()
     with count_dynamodb_calls() as calls:
         assert _series(busy, start, end) == unclosed
     assert sum(n for _, n, _ in unclosed) == 6 and list(calls) == ["Query", "Query"]
-    assert read == [(months[2], ["month_retailer", *totals.days_after(today - 1)])]
+    assert read == [(months[2], ["month_retailer", *totals.days_after(11)])]
     assert recompute.check()["differences"] == []
-    # A late run of the day before cannot turn a closed month's rollup back into a partial one.
-    bookkeeping.roll_up_month_so_far(datetime.fromisoformat(f"{months[1]}-20T12:00:00+01:00"))
-    assert ZoneMonthRedemptions.get(busy, f"all#{months[1]}").through is None
+
+    # A late run of an earlier day cannot turn a closed month's rollup back into one of a month so far.
+    before = _rollups(busy, quiet)
+    clock.shift((datetime.fromisoformat(f"{months[1]}-20T12:00:00+01:00") - clock.now()).total_seconds())
+    assert _hourly_job(api)["days_rolled_up"] == 19 and _rollups(busy, quiet) == before
 
     # A month without a rollup (a zone the job did not know then) is read from the shop items, from that month on.
     ZoneMonthRedemptions(busy, f"all#{months[1]}").delete()
@@ -123,3 +121,17 @@ def test_closed_months_are_read_from_the_zone_rollups(ff: Footfall, own_tables: 
     assert recompute.check()["missing_rollups"] == 0
     read.clear()
     assert _series(busy, start, end) == unclosed and read[0][0] == months[2]
+
+
+def _hourly_job(api: Any) -> dict[str, Any]:
+    """The scheduled voucher bookkeeping, invoked as Lambda runs it."""
+    event = api.client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
+                                                resources=[])
+    return dict(api.client.lambda_.invoke("voucher_bookkeeping", event).payload)
+
+
+def _rollups(*zones: str) -> dict[tuple[str, str], tuple[str, int | None]]:
+    from chalicelib.vouchers.models import ZoneMonthRedemptions
+
+    return {(i.zone, i.month_retailer): (i.days, None if i.through is None else int(i.through)) for z in zones
+            for i in ZoneMonthRedemptions.query(z, ZoneMonthRedemptions.month_retailer.startswith("all#"))}
