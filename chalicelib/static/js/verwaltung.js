@@ -38,7 +38,7 @@
       cards: {salesToday: 'Verkauf heute', salesMonth: 'Verkauf diesen Monat', redeemedToday: 'Eingelöst heute',
               redeemedMonth: 'Eingelöst diesen Monat', outstanding: 'Offene Gutscheinwerte',
               blocked: 'Gesperrte Gutscheinwerte', refunds: 'Offene Erstattungen',
-              failedRefunds: 'Fehlgeschlagene Erstattungen', disputes: 'Offene Zahlungsstreitigkeiten'},
+              failedRefunds: 'Fehlgeschlagene Erstattungen', disputes: 'Offene Zahlungsstreitfälle'},
       cut: 'Hier ausschneiden', validUntil: 'gültig bis'
     },
     en: {
