@@ -22,23 +22,22 @@ ItemKey = tuple[str, str, str]  # (table, hash key, range key)
 Counters = dict[str, Any]  # counter -> int; a zone rollup's "days" -> its packed string
 
 
-def expected_totals(entries: Iterable[Any], terms: dict[str, totals.Terms], closed_through: str | None = None,
+def expected_totals(entries: Iterable[Any], terms: dict[str, totals.Terms], closed: tuple[str, str] | None = None,
                     zones: Iterable[str] = (), so_far: dict[ItemKey, int] | None = None) -> dict[ItemKey, Counters]:
-    """The totals a full recomputation from the ledger gives, through the same mapping as the live writes, with
-    the month closings through `closed_through` (the latest month the job has closed) and, for those months, the
-    rollups of `zones` and of every zone with redemptions; `so_far` names the running month's rollups and the day
-    each holds through."""
+    """The totals a full recomputation from the ledger gives, through the same mapping as the live writes, with a
+    closing for every month of `closed` (first, last: the months the job has closed; the first may precede any
+    booking, an empty closing) and, for those months, the rollups of `zones` and of every zone with redemptions;
+    `so_far` names the running month's rollups and the day each holds through."""
     deltas = (d for e in entries for d in totals.entry_deltas(e, terms.get(e.voucher_id)))
     out: dict[ItemKey, Counters] = {(d.table, d.hash_key, d.range_key): d.adds for d in totals.merge(deltas)}
     months = [(k[2], v) for k, v in out.items() if k[0] == totals.MONTH_TABLE]
-    if closed_through and months:
-        first = min(key[:7] for key, _ in months)
-        for month, counters in totals.closings({}, first, closed_through, months).items():
-            if counters:
-                out[(totals.MONTH_TABLE, totals.BOOK, totals.closing_key(month))] = counters
-        out.update(expected_rollups(out, first, closed_through, zones))
+    if closed:
+        first = min([closed[0], *(key[:7] for key, _ in months)])
+        for month, counters in totals.closings({}, first, closed[1], months).items():
+            out[(totals.MONTH_TABLE, totals.BOOK, totals.closing_key(month))] = counters
+        out.update(expected_rollups(out, first, closed[1], zones))
     for (table, zone, key), through in (so_far or {}).items():
-        if closed_through and key[len(totals.ROLLUP):] <= closed_through:
+        if closed and key[len(totals.ROLLUP):] <= closed[1]:
             continue  # a closed month's rollup holds the whole month
         items = [v for (t, z, k), v in out.items() if t == table and z == zone and k[:7] == key[len(totals.ROLLUP):]]
         out[(table, zone, key)] = {"days": totals.pack_days(items, through), "through": through}
@@ -58,9 +57,10 @@ def expected_rollups(items: dict[ItemKey, Counters], first: str, last: str,
             for zone in every_zone for month in bookkeeping.months_between(first, last)}
 
 
-def closed_through(stored: dict[ItemKey, dict[str, int]]) -> str | None:
+def closed_months(stored: dict[ItemKey, Counters]) -> tuple[str, str] | None:
+    """(first, last) month with a stored closing."""
     months = [k[2][:7] for k in stored if k[0] == totals.MONTH_TABLE and totals.is_closing(k[2])]
-    return max(months) if months else None
+    return (min(months), max(months)) if months else None
 
 
 def stored_totals() -> dict[ItemKey, Counters]:
@@ -125,7 +125,7 @@ def _ledger_and_terms() -> tuple[list[Any], dict[str, totals.Terms]]:
 def check() -> dict[str, Any]:
     entries, terms = _ledger_and_terms()
     stored = stored_totals()
-    expected = expected_totals(entries, terms, closed_through(stored), _zones(stored), month_so_far(stored))
+    expected = expected_totals(entries, terms, closed_months(stored), _zones(stored), month_so_far(stored))
     diffs = differences(expected, stored)
     return {"ledger_entries": len(entries), "items": len(expected), "differences": diffs,
             "missing_rollups": len(missing_rollups(expected, stored))}
@@ -134,7 +134,7 @@ def check() -> dict[str, Any]:
 def rebuild() -> dict[str, Any]:
     entries, terms = _ledger_and_terms()
     stored = stored_totals()
-    expected = expected_totals(entries, terms, closed_through(stored), _zones(stored), month_so_far(stored))
+    expected = expected_totals(entries, terms, closed_months(stored), _zones(stored), month_so_far(stored))
     diffs = differences(expected, stored)
     changed = {(d["table"], d["hash_key"], d["range_key"]) for d in diffs} | set(missing_rollups(expected, stored))
     written = deleted = 0
