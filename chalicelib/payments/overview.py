@@ -18,7 +18,7 @@ from chalicelib.vouchers import bookkeeping, totals
 def overview() -> dict[str, Any]:
     now = clock.now().astimezone(clock.BERLIN)
     month = now.strftime("%Y-%m")
-    opening, items = bookkeeping.liability_inputs(month)
+    opening, items = bookkeeping.liability_inputs(month, now.day)
     liability = totals.liability(month, opening, items)
     today = totals.day_figures(items, now.day)
     redeemed = liability["redeemed"]

@@ -46,13 +46,21 @@ def _attributes(item: Any) -> dict[str, int]:
     return {k: int(v) for k, v in item.attribute_values.items() if isinstance(v, (int, float))}
 
 
-def back_to_closing(month: str) -> tuple[str | None, dict[str, int], list[tuple[str, dict[str, int]]]]:
+def report_attributes(day: int | None = None) -> list[str]:
+    """What a report reads of the month items: the buckets, and the day counters of `day` if asked (the overview's
+    "today"). A busy month's items carry a counter quartet for every day, which the reports do not need."""
+    return ["book", "key", *totals.MONTH_ATTRIBUTES,
+            *(name for name in totals.MONTH_DAY_ATTRIBUTES if day and name.startswith(f"d{day:02d}"))]
+
+
+def back_to_closing(month: str, attributes: list[str] | None = None) -> tuple[
+        str | None, dict[str, int], list[tuple[str, dict[str, int]]]]:
     """Reading backwards from the end of `month` to the latest closing of an earlier month: (that month or None,
     its counters, the (sort key, counters) of every item after it through `month`). One Query, stopped early; a
     closing of `month` itself is passed over. Bounded by the months since the last closing, not by the years."""
     after: list[tuple[str, dict[str, int]]] = []
     for item in MonthTotal.query(BOOK, MonthTotal.key < f"{month}#~", scan_index_forward=False,
-                                 consistent_read=True):
+                                 consistent_read=True, attributes_to_get=attributes):
         if totals.is_closing(item.key):
             if item.key[:7] < month:
                 return item.key[:7], _attributes(item), after
@@ -61,16 +69,18 @@ def back_to_closing(month: str) -> tuple[str | None, dict[str, int], list[tuple[
     return None, {}, after
 
 
-def liability_inputs(month: str) -> tuple[dict[str, int], list[dict[str, int]]]:
-    """(counters through the end of the month before `month`, the items of `month`). One Query: the previous
-    month's closing sorts right before the month's own items. Only when that month is not closed yet (the hour
-    after a month ends, or a deployment whose job has not run) does it read back to the latest closing."""
+def liability_inputs(month: str, day: int | None = None) -> tuple[dict[str, int], list[dict[str, int]]]:
+    """(counters through the end of the month before `month`, the items of `month`, with the day counters of `day`
+    if asked). One Query: the previous month's closing sorts right before the month's own items. Only when that
+    month is not closed yet (the hour after a month ends, or a deployment whose job has not run) does it read back
+    to the latest closing."""
     before = totals.closing_key(_previous(month))
+    attributes = report_attributes(day)
     items = [(i.key, _attributes(i)) for i in MonthTotal.query(
-        BOOK, MonthTotal.key.between(before, f"{month}#~"), consistent_read=True)]
+        BOOK, MonthTotal.key.between(before, f"{month}#~"), consistent_read=True, attributes_to_get=attributes)]
     if items and items[0][0] == before:
         return items[0][1], [item for key, item in items[1:] if not totals.is_closing(key)]
-    _, closing, after = back_to_closing(month)
+    _, closing, after = back_to_closing(month, attributes)
     earlier = [item for key, item in after if key[:7] < month]
     return totals.add_up([closing, *earlier]), [item for key, item in after if key[:7] == month]
 
@@ -160,12 +170,14 @@ def _previous(month: str) -> str:
 def retailer_months(month: str) -> dict[str, dict[str, int]]:
     """retailer_id -> counters of `month`: one Query."""
     prefix = f"{month}#r#"
-    return {i.key[len(prefix):]: _attributes(i) for i in MonthTotal.query(BOOK, MonthTotal.key.startswith(prefix))}
+    return {i.key[len(prefix):]: _attributes(i) for i in MonthTotal.query(
+        BOOK, MonthTotal.key.startswith(prefix), attributes_to_get=report_attributes())}
 
 
 def retailer_month(month: str, retailer_id: str) -> dict[str, int]:
     try:
-        return _attributes(MonthTotal.get(BOOK, totals.retailer_key(month, retailer_id)))
+        return _attributes(MonthTotal.get(BOOK, totals.retailer_key(month, retailer_id),
+                                          attributes_to_get=report_attributes()))
     except DoesNotExist:
         return {}
 
