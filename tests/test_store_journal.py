@@ -8,7 +8,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,13 @@ def store() -> Iterator[Store]:
         s.kill()
 
 
+def _wait_for(condition: Callable[[], bool], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not within a minute"
+        time.sleep(0.05)
+
+
 def _state(ddb: Any) -> dict[str, Any]:
     tables = sorted(ddb.list_tables()["TableNames"])
     return {t: (sorted(ddb.scan(TableName=t, ConsistentRead=True)["Items"], key=repr),
@@ -90,7 +98,7 @@ def test_answered_writes_survive_kill_9_and_compaction(store: Store) -> None:
     ses = store.client("sesv2")
     ses.create_email_identity(EmailIdentity="gutschein@example.org")
     expected = _state(ddb)
-    assert (store.data_dir / "snapshot.jsonl").exists()
+    _wait_for(lambda: (store.data_dir / "snapshot.jsonl").exists())  # written by a forked child, meanwhile served
 
     store.kill()
     with open(sorted(store.data_dir.glob("journal-*.jsonl"))[-1], "ab") as f:
