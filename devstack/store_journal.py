@@ -270,7 +270,7 @@ class Journal:
         snapshot = self.folder / SNAPSHOT
         first = 0
         if snapshot.exists():
-            for line in _lines(snapshot):
+            for line in _lines(snapshot, skip=b'{"kind":"item'):  # items are most of it: not decoded
                 if line["kind"] == "header":
                     first = line["next_journal"]
                 elif line["kind"] == "request" and not line.get("table"):
@@ -337,11 +337,13 @@ def _table_requests(table: Any) -> list[tuple[str, dict[str, Any]]]:
     return requests
 
 
-def _lines(path: Path) -> Iterator[dict[str, Any]]:
+def _lines(path: Path, skip: bytes | None = None) -> Iterator[dict[str, Any]]:
     with open(path, "rb") as f:
         for raw in f:
             if not raw.endswith(b"\n"):
                 return  # torn by a crash mid-append: that write was never acknowledged
+            if skip is not None and raw.startswith(skip):
+                continue
             yield json.loads(raw, object_hook=_bytes_back) if b'"$b"' in raw else json.loads(raw)
 
 
