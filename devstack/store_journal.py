@@ -46,7 +46,7 @@ from urllib.parse import parse_qs
 
 SNAPSHOT = "snapshot.jsonl"
 JOURNAL = re.compile(r"^journal-(\d+)\.jsonl$")
-COMPACT_AFTER = 20_000  # journal lines: replaying them takes seconds; compacting ~1 s per 50,000 items
+COMPACT_AFTER = 20_000  # journal lines, each replayed at start; a snapshot holds each item once, however often written
 REPLAY_COMPACT = 1000  # replayed at start: compact then (in the background), rather than replay them again next time
 ITEMS_PER_LINE = 1000  # snapshot items per line: one json.loads per thousand items, not per item
 PR_SET_PDEATHSIG = 1
@@ -172,7 +172,7 @@ class Journal:
                 "seconds": round(time.monotonic() - started, 2)}
 
     def _load_snapshot(self) -> tuple[int, int]:
-        from devstack.moto_dynamodb import restore_item
+        from devstack.moto_dynamodb import restore_item, restore_items
 
         path = self.folder / SNAPSHOT
         if not path.exists():
@@ -182,8 +182,7 @@ class Journal:
         for line in _lines(path):
             kind = line["kind"]
             if kind == "item_batch":
-                for item in line["items"]:
-                    restore_item(table, item)
+                restore_items(table, line["items"])
                 items += len(line["items"])
             elif kind == "item":  # one item a line: snapshots written before item batches
                 restore_item(table, line["item"])

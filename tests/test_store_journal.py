@@ -84,7 +84,8 @@ def test_answered_writes_survive_kill_9_and_compaction(store: Store) -> None:
     ddb.update_time_to_live(TableName="ledger", TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"})
     for i in range(12):  # more lines than compact_after: at least one snapshot is written on the way
         ddb.put_item(TableName="ledger", Item={"v": {"S": "a"}, "e": {"S": f"{i:03d}"}, "z": {"S": "markt"},
-                                               "blob": {"B": bytes([i, 255, 0])}, "tags": {"SS": ["x", "y"]}})
+                                               "blob": {"B": bytes([i, 255, 0])}, "tags": {"SS": ["x", "y"]},
+                                               "meta": {"M": {"l": {"L": [{"N": str(i)}, {"NULL": True}]}}}})
     ddb.transact_write_items(TransactItems=[
         {"Update": {"TableName": "ledger", "Key": {"v": {"S": "a"}, "e": {"S": "000"}},
                     "UpdateExpression": "SET n = :n", "ExpressionAttributeValues": {":n": {"N": "5"}}}},
