@@ -34,7 +34,7 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     "voucher-zone-days": [UPDATE, QUERY],  # the dashboard's redemption series: hours
     "voucher-zone-months": [UPDATE, QUERY],  # and days
     # payments
-    "orders": [GET, PUT, UPDATE, BATCH_GET, SCAN],  # support finds orders by e-mail; back-office overview
+    "orders": [GET, PUT, UPDATE, BATCH_GET],
     "campaigns": [PUT, UPDATE, SCAN],  # budget decrement inside the order's transaction
     # WLAN
     "wlan-gateways": [GET, PUT, UPDATE, SCAN],
@@ -66,7 +66,7 @@ INDEX_QUERIES: dict[str, list[str]] = {
     "ledger": ["by-retailer"],  # a retailer's own history
     "vouchers": ["expiry-due"],  # the expiry job
     "retailers": ["listed"],  # the shop list
-    "orders": ["by-payment-intent", "refund-due", "by-email"],  # refund-due also lists failed refunds (admin)
+    "orders": ["by-payment-intent", "refund-due", "by-email", "open-dispute"],  # refund-due: failed ones too
     "audit": ["by-object"],
     "wlan-grants": ["waiting"],
 }

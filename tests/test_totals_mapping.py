@@ -28,7 +28,8 @@ def test_a_redemption_touches_only_its_own_shops_items() -> None:
     month, zone_hour, zone_day = entry_deltas(entry)
     # 22:30 UTC on 31 January is 23:30 in Billerbeck: January's settlement and day, the UTC hour 22.
     assert month == totals.Delta("month", "town", "2029-01#r#ret_a",
-                                 {"redeemed_n": 1, "redeemed_cents": 999, "redeemed_bonus": 167})
+                                 {"redeemed_n": 1, "redeemed_cents": 999, "redeemed_bonus": 167,
+                                  "d31rn": 1, "d31rc": 999})  # the back office's "today", Berlin day
     assert zone_hour == totals.Delta("zone_day", "markt", "2029-01-31#ret_a", {"n22": 1, "c22": 999})
     assert zone_day == totals.Delta("zone_month", "markt", "2029-01#ret_a", {"n31": 1, "c31": 999})
     other_shop = entry_deltas(entry._replace(retailer_id="ret_b"))
@@ -41,7 +42,8 @@ def test_a_redemption_touches_only_its_own_shops_items() -> None:
 def test_older_entries_without_their_own_split_are_split_by_the_vouchers_terms() -> None:
     old = E("v1", "reversal", 601, "2029-01-12T11:00:00.000Z", "ret_a", "markt")
     [month, zone_hour, zone_day] = entry_deltas(old, Terms(initial_cents=6000, bonus_cents=1000))
-    assert month.adds == {"reversed_n": 1, "reversed_cents": 601, "reversed_bonus": 100}  # 100.17 -> 100
+    assert month.adds == {"reversed_n": 1, "reversed_cents": 601, "reversed_bonus": 100,  # 100.17 -> 100
+                          "d12rn": -1, "d12rc": -601}
     assert zone_hour.adds == {"n11": -1, "c11": -601} and zone_day.adds == {"n12": -1, "c12": -601}
 
 
@@ -124,3 +126,19 @@ def test_every_euro_is_somewhere(moves: list[tuple[str, int, int, int]]) -> None
         sold = sum(m["sold"][measure] for m in every_month)
         gone = sum(m["redeemed"][measure] + m["refunded"][measure] + m["expired"][measure] for m in every_month)
         assert sold == gone + report["outstanding"][measure] + report["blocked"][measure]
+
+
+def test_a_days_sales_and_redemptions_are_read_from_the_month_items() -> None:
+    entries = [E("v1", "issue", 2500, "2029-03-04T23:30:00.000Z", paid_cents=2500, bonus_cents=0),  # 5 March in Berlin
+               E("v2", "issue", 1000, "2029-03-05T09:00:00.000Z", paid_cents=1000, bonus_cents=0),
+               E("v1", "redemption", -700, "2029-03-05T10:00:00.000Z", "ret_a", paid_cents=-700, bonus_cents=0),
+               E("v1", "reversal", 700, "2029-03-05T10:05:00.000Z", "ret_a", paid_cents=700, bonus_cents=0),
+               E("v2", "redemption", -300, "2029-03-05T11:00:00.000Z", "ret_b", paid_cents=-300, bonus_cents=0),
+               E("v2", "redemption", -200, "2029-03-06T11:00:00.000Z", "ret_b", paid_cents=-200, bonus_cents=0)]
+    items = [d.adds for d in merge(d for e in entries for d in entry_deltas(e)) if d.table == totals.MONTH_TABLE]
+    assert totals.day_figures(items, 5) == {"sold": {"count": 2, "cents": 3500},
+                                            "redeemed": {"count": 1, "cents": 300}}
+    assert totals.day_figures(items, 6)["redeemed"] == {"count": 1, "cents": 200}
+    assert totals.day_figures(items, 4) == {"sold": {"count": 0, "cents": 0}, "redeemed": {"count": 0, "cents": 0}}
+    # The day cells never reach the month closings (a closing adds up the month buckets only).
+    assert not any(name.startswith("d") for name in totals.add_up(items))

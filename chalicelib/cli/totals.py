@@ -21,23 +21,24 @@ ItemKey = tuple[str, str, str]  # (table, hash key, range key)
 
 
 def expected_totals(entries: Iterable[Any], terms: dict[str, totals.Terms],
-                    closed_through: str | None = None) -> dict[ItemKey, dict[str, int]]:
-    """The totals a full recomputation from the ledger gives, through the same mapping as the live writes, with
-    the month closings through `closed_through` (the latest month the job has closed)."""
+                    closed: tuple[str, str] | None = None) -> dict[ItemKey, dict[str, int]]:
+    """The totals a full recomputation from the ledger gives, through the same mapping as the live writes, with a
+    closing for every month of `closed` (first, last: the months the job has closed; the first may precede any
+    booking, an empty closing)."""
     deltas = (d for e in entries for d in totals.entry_deltas(e, terms.get(e.voucher_id)))
     out = {(d.table, d.hash_key, d.range_key): d.adds for d in totals.merge(deltas)}
     months = [(k[2], v) for k, v in out.items() if k[0] == totals.MONTH_TABLE]
-    if closed_through and months:
-        first = min(key[:7] for key, _ in months)
-        for month, counters in totals.closings({}, first, closed_through, months).items():
-            if counters:
-                out[(totals.MONTH_TABLE, totals.BOOK, totals.closing_key(month))] = counters
+    if closed:
+        first = min([closed[0], *(key[:7] for key, _ in months)])
+        for month, counters in totals.closings({}, first, closed[1], months).items():
+            out[(totals.MONTH_TABLE, totals.BOOK, totals.closing_key(month))] = counters
     return out
 
 
-def closed_through(stored: dict[ItemKey, dict[str, int]]) -> str | None:
+def closed_months(stored: dict[ItemKey, dict[str, int]]) -> tuple[str, str] | None:
+    """(first, last) month with a stored closing."""
     months = [k[2][:7] for k in stored if k[0] == totals.MONTH_TABLE and totals.is_closing(k[2])]
-    return max(months) if months else None
+    return (min(months), max(months)) if months else None
 
 
 def stored_totals() -> dict[ItemKey, dict[str, int]]:
@@ -79,7 +80,7 @@ def _ledger_and_terms() -> tuple[list[Any], dict[str, totals.Terms]]:
 def check() -> dict[str, Any]:
     entries, terms = _ledger_and_terms()
     stored = stored_totals()
-    expected = expected_totals(entries, terms, closed_through(stored))
+    expected = expected_totals(entries, terms, closed_months(stored))
     diffs = differences(expected, stored)
     return {"ledger_entries": len(entries), "items": len(expected), "differences": diffs}
 
@@ -87,7 +88,7 @@ def check() -> dict[str, Any]:
 def rebuild() -> dict[str, Any]:
     entries, terms = _ledger_and_terms()
     stored = stored_totals()
-    expected = expected_totals(entries, terms, closed_through(stored))
+    expected = expected_totals(entries, terms, closed_months(stored))
     diffs = differences(expected, stored)
     changed = {(d["table"], d["hash_key"], d["range_key"]) for d in diffs}
     written = deleted = 0

@@ -56,6 +56,16 @@ class OrdersAwaitingPayment(GlobalSecondaryIndex):
     created_at = UnicodeAttribute(range_key=True)
 
 
+class OrdersWithOpenDispute(GlobalSecondaryIndex):
+    """Sparse: only orders whose payment dispute is still open carry `dispute_open` (the back office counts them)."""
+
+    class Meta:
+        index_name = "open-dispute"
+        projection = KeysOnlyProjection()
+
+    dispute_open = UnicodeAttribute(hash_key=True)
+
+
 AWAITING = "yes"
 REFUND_DUE, REFUND_FAILED = "due", "failed"  # the values of `refund_due` (both in the sparse index)
 
@@ -89,6 +99,7 @@ class Order(BaseModel):
     refund_id = UnicodeAttribute(null=True)  # the Stripe refund of a withdrawal, once Stripe accepted it
     disputed = BooleanAttribute(null=True)
     dispute_status = UnicodeAttribute(null=True)  # open | won | lost
+    dispute_open = UnicodeAttribute(null=True)  # DISPUTE_OPEN while open (sparse index open-dispute), then removed
     dispute_blocked = ListAttribute(of=UnicodeAttribute, null=True)  # the vouchers the dispute blocked, no others
     refund_due = UnicodeAttribute(null=True)  # "due": a withdrawal's refund is outstanding; "failed": Stripe failed
     failed_refund_id = UnicodeAttribute(null=True)  # the Stripe refund that failed (refund.failed)
@@ -102,6 +113,7 @@ class Order(BaseModel):
     with_refund_due = OrdersWithRefundDue()
     by_email = OrdersByEmail()
     awaiting = OrdersAwaitingPayment()
+    with_open_dispute = OrdersWithOpenDispute()
 
 
 class Campaign(BaseModel):

@@ -162,7 +162,7 @@ def apply_dispute(payment_intent_id: str) -> Order | None:
                 add_totals(tx, booked)
                 tx.update(Order(order.order_id), name="order", condition=Order.disputed.does_not_exist(), actions=[
                     Order.disputed.set(True), Order.dispute_status.set(DISPUTE_OPEN),
-                    Order.dispute_blocked.set([v.voucher_id for v in live])])
+                    Order.dispute_open.set(DISPUTE_OPEN), Order.dispute_blocked.set([v.voucher_id for v in live])])
         except (TransactionCancelled, TransactionBusy):
             order = get_order(order.order_id)  # handled meanwhile, or a voucher changed: look again
             continue
@@ -184,7 +184,8 @@ def close_dispute(payment_intent_id: str, outcome: str, amount_cents: int) -> Or
         if outcome == DISPUTE_LOST:
             target = min(int(order.total_cents), int(order.refunded_cents or 0) + amount_cents)
             done = _take_back_order(order, target, "dispute lost",
-                                    order_actions=[Order.dispute_status.set(DISPUTE_LOST)],
+                                    order_actions=[Order.dispute_status.set(DISPUTE_LOST),
+                                                   Order.dispute_open.remove()],
                                     order_condition=Order.dispute_status == DISPUTE_OPEN)
         else:
             done = _lift_dispute_blocks(order)
@@ -211,7 +212,8 @@ def _lift_dispute_blocks(order: Order) -> Order | None:
                           & Voucher.replaced_by.does_not_exist() & Voucher.refunded_at.does_not_exist())
                 booked.append(entry)
             add_totals(tx, booked)
-            tx.update(Order(order.order_id), name="order", actions=[Order.dispute_status.set(DISPUTE_WON)],
+            tx.update(Order(order.order_id), name="order",
+                      actions=[Order.dispute_status.set(DISPUTE_WON), Order.dispute_open.remove()],
                       condition=Order.dispute_status == DISPUTE_OPEN)
     except (TransactionCancelled, TransactionBusy):
         return None

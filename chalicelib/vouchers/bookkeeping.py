@@ -82,10 +82,13 @@ def close_months(before: str) -> list[str]:
     except DoesNotExist:
         pass
     closed, closing, after = back_to_closing(before)
-    if closed == last or not after and closed is None:
+    if closed == last:
         return []
-    first = totals.next_month(closed) if closed else min(key[:7] for key, _ in after)
-    chain = totals.closings(closing, first, last, [(k, i) for k, i in after if k[:7] <= last])
+    earlier = [(k, i) for k, i in after if k[:7] <= last]
+    # Nothing booked before `before` yet (a new deployment): an empty closing of last month all the same, so a
+    # report of this month finds its opening in its one Query.
+    first = totals.next_month(closed) if closed else min((k[:7] for k, _ in earlier), default=last)
+    chain = totals.closings(closing, first, last, earlier)
     for month, counters in chain.items():
         item = MonthTotal(BOOK, totals.closing_key(month))
         for name, value in counters.items():

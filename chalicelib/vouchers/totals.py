@@ -17,6 +17,8 @@ Key design (no item that unrelated tills share):
 - Redemptions for the dashboard, per zone and retailer: per UTC day with a counter pair per UTC hour (`n07`/`c07`,
   hour resolution, at most 93 days) and per Berlin month with a pair per Berlin day (`n01`/`c01`, day, week and
   month resolution): a zone's year is one Query of ~12 items per shop, however many redemptions there were.
+- The month items also carry a counter pair per Berlin day (sold on the voucher shards, redeemed on the retailer
+  items), so the back office's "today" comes from the same Query as the month's liability report.
 
 Buckets are flows (what happened in the month); the stocks (outstanding, blocked) are sums of flows up to the end
 of a month. Every bucket counts `_n` (events or vouchers), `_cents` (money) and `_bonus` (the city's share of it).
@@ -40,6 +42,9 @@ MEASURES = ("n", "cents", "bonus")
 MONTH_ATTRIBUTES = tuple(f"{b}_{m}" for b in BUCKETS for m in MEASURES)
 HOUR_ATTRIBUTES = tuple(f"{m}{h:02d}" for h in range(24) for m in ("n", "c"))
 DAY_ATTRIBUTES = tuple(f"{m}{d:02d}" for d in range(1, 32) for m in ("n", "c"))
+# Per Berlin day of the month on the month items, for the back office's "today": sold (sn, sc) on the voucher
+# shards, redeemed net of reversals (rn, rc) on the retailer items. Short names keep a busy shop's item under 1 KB.
+MONTH_DAY_ATTRIBUTES = tuple(f"d{d:02d}{m}" for d in range(1, 32) for m in ("sn", "sc", "rn", "rc"))
 MONTH_TABLE, ZONE_TABLE, ZONE_MONTH_TABLE = "month", "zone_day", "zone_month"
 CLOSING = "z#closing"
 
@@ -135,9 +140,11 @@ def entry_deltas(entry: Entry, terms: Terms | None = None) -> list[Delta]:
     if kind in ("redemption", "reversal"):
         retailer = entry.retailer_id or "unknown"
         bucket = "redeemed" if kind == "redemption" else "reversed"
-        deltas = [Delta(MONTH_TABLE, BOOK, retailer_key(month, retailer), _bucket(bucket, 1, cents, bonus))]
+        sign = 1 if kind == "redemption" else -1  # a reversal undoes one redemption, in the hour it happens
+        day = _day_cell(entry.created_at)[1]
+        deltas = [Delta(MONTH_TABLE, BOOK, retailer_key(month, retailer),
+                        {**_bucket(bucket, 1, cents, bonus), f"d{day}rn": sign, f"d{day}rc": sign * cents})]
         if entry.zone:
-            sign = 1 if kind == "redemption" else -1  # a reversal undoes one redemption, in the hour it happens
             day, hour = _hour_cell(entry.created_at)
             deltas.append(Delta(ZONE_TABLE, entry.zone, f"{day}#{retailer}",
                                 {f"n{hour}": sign, f"c{hour}": sign * cents}))
@@ -155,7 +162,11 @@ def entry_deltas(entry: Entry, terms: Terms | None = None) -> list[Delta]:
     }.get(kind)
     if bucket is None:
         return []
-    return [Delta(MONTH_TABLE, BOOK, voucher_key(month, entry.voucher_id), _bucket(bucket, 1, cents, bonus))]
+    adds = _bucket(bucket, 1, cents, bonus)
+    if kind == "issue":
+        day = _day_cell(entry.created_at)[1]
+        adds.update({f"d{day}sn": 1, f"d{day}sc": cents})
+    return [Delta(MONTH_TABLE, BOOK, voucher_key(month, entry.voucher_id), adds)]
 
 
 def merge(deltas: Iterable[Delta]) -> list[Delta]:
@@ -253,6 +264,13 @@ def liability(month: str, opening: Mapping[str, int], this_month: Iterable[Mappi
         "blocked": blocked,
         "opening": {"outstanding": opening_outstanding, "blocked": opening_blocked},
     }
+
+
+def day_figures(items: Iterable[Mapping[str, Any]], day: int) -> dict[str, dict[str, int]]:
+    """Vouchers sold and redemptions (net of reversals) on one Berlin day, from its month's items."""
+    cells = {m: sum(_get(item, f"d{day:02d}{m}") for item in items) for m in ("sn", "sc", "rn", "rc")}
+    return {"sold": {"count": cells["sn"], "cents": cells["sc"]},
+            "redeemed": {"count": cells["rn"], "cents": cells["rc"]}}
 
 
 def day_series(month: str, item: Mapping[str, Any]) -> list[tuple[datetime, int, int]]:

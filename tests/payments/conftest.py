@@ -118,6 +118,14 @@ class Shop:
                                 "reason": "fraudulent", "status": "needs_response"})
         return event(kind, charge)
 
+    def dispute_closed(self, order: dict[str, Any], status: str, amount: int) -> dict[str, Any]:
+        intent = self.intent(order)
+        charge = intent["latest_charge"]
+        return event("charge.dispute.closed", {
+            "id": f"dp_{uuid.uuid4().hex[:14]}", "object": "dispute", "payment_intent": intent["id"],
+            "charge": charge if isinstance(charge, str) else charge["id"], "amount": amount, "status": status,
+            "reason": "fraudulent"})
+
 
 @pytest.fixture
 def shop(api: Api, localstripe: str) -> Shop:

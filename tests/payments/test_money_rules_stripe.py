@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-import uuid
 
 import requests
 
@@ -28,14 +27,6 @@ def _redeem(shop: Shop, key: str, token: str, amount: int) -> str:
     r = shop.api.redeem(key, token, amount)
     assert r.status_code == 201, r.body
     return json.loads(r.body)["redemption_id"]
-
-
-def _dispute_closed(shop: Shop, order: dict, status: str, amount: int) -> dict:
-    intent = shop.intent(order)
-    return event("charge.dispute.closed", {"id": f"dp_{uuid.uuid4().hex[:14]}", "object": "dispute",
-                                           "charge": intent["latest_charge"] if isinstance(intent["latest_charge"], str)
-                                           else intent["latest_charge"]["id"], "payment_intent": intent["id"],
-                                           "amount": amount, "status": status, "reason": "fraudulent"})
 
 
 def test_full_refund_then_reversal_then_reissue_creates_no_money(shop: Shop) -> None:
@@ -85,7 +76,7 @@ def test_dispute_blocks_the_replacement_and_a_won_dispute_unblocks_only_what_it_
     assert _voucher(c["voucher_id"]).block_reason == "dispute"
     refused = shop.api.json("POST", f"/api/v1/vouchers/{c['voucher_id']}/reissue", token=ADMIN_TOKEN, expect=409)
     assert refused["error"]["code"] == "voucher_disputed"
-    won = _dispute_closed(shop, order, "won", 6000)
+    won = shop.dispute_closed(order, "won", 6000)
     for _ in range(2):
         assert shop.deliver(won).status_code == 200
     assert _voucher(a_new["voucher_id"]).status == "active" and _voucher(c["voucher_id"]).status == "active"
@@ -101,7 +92,7 @@ def test_a_lost_dispute_books_the_chargeback_like_a_refund(shop: Shop) -> None:
     key = shop.api.retailer()["api_key"]
     _redeem(shop, key, x["token"], 500)
     assert shop.deliver(shop.charge_event(order, "charge.dispute.created")).status_code == 200
-    lost = _dispute_closed(shop, order, "lost", 5000)
+    lost = shop.dispute_closed(order, "lost", 5000)
     for _ in range(2):
         assert shop.deliver(lost).status_code == 200
     for v in (x, y):

@@ -37,7 +37,8 @@
                     partially_refunded: 'teilweise erstattet'},
       cards: {salesToday: 'Verkauf heute', salesMonth: 'Verkauf diesen Monat', redeemedToday: 'Eingelöst heute',
               redeemedMonth: 'Eingelöst diesen Monat', outstanding: 'Offene Gutscheinwerte',
-              refunds: 'Offene Erstattungen', disputes: 'Zahlungsstreitigkeiten'},
+              blocked: 'Gesperrte Gutscheinwerte', refunds: 'Offene Erstattungen',
+              failedRefunds: 'Fehlgeschlagene Erstattungen', disputes: 'Offene Zahlungsstreitfälle'},
       cut: 'Hier ausschneiden', validUntil: 'gültig bis'
     },
     en: {
@@ -72,7 +73,8 @@
                     partially_refunded: 'partially refunded'},
       cards: {salesToday: 'Sales today', salesMonth: 'Sales this month', redeemedToday: 'Redeemed today',
               redeemedMonth: 'Redeemed this month', outstanding: 'Outstanding voucher value',
-              refunds: 'Open refunds', disputes: 'Payment disputes'},
+              blocked: 'Blocked voucher value', refunds: 'Open refunds', failedRefunds: 'Failed refunds',
+              disputes: 'Open payment disputes'},
       cut: 'Cut here', validUntil: 'valid until'
     }
   }[lang];
@@ -236,12 +238,14 @@
     api('GET', '/api/v1/overview').then(function (res) {
       if (!res.ok) { $('cards').textContent = errorText(res); return; }
       var d = res.data, c = TEXT.cards;
-      var cards = [[c.salesToday, euros(d.sales.today.cents), d.sales.today.orders],
-                   [c.salesMonth, euros(d.sales.month.cents), d.sales.month.orders],
+      var cards = [[c.salesToday, euros(d.sales.today.cents), d.sales.today.count],
+                   [c.salesMonth, euros(d.sales.month.cents), d.sales.month.count],
                    [c.redeemedToday, euros(d.redemptions.today.cents), d.redemptions.today.count],
                    [c.redeemedMonth, euros(d.redemptions.month.cents), d.redemptions.month.count],
                    [c.outstanding, euros(d.outstanding_cents), d.outstanding_vouchers],
-                   [c.refunds, String(d.open_refunds), null], [c.disputes, String(d.open_disputes), null]];
+                   [c.blocked, euros(d.blocked_cents), null],
+                   [c.refunds, String(d.open_refunds), null], [c.failedRefunds, String(d.failed_refunds), null],
+                   [c.disputes, String(d.open_disputes), null]];
       $('cards').textContent = '';
       cards.forEach(function (k) {
         $('cards').appendChild(el('div', {class: 'card'}, [el('h2', {text: k[0]}), el('p', {class: 'figure', text: k[1]}),
