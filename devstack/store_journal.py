@@ -18,7 +18,7 @@ at the switch of journals, so the server goes on answering while a snapshot of a
 server does meanwhile can tear it. The child dies with the server (PR_SET_PDEATHSIG); a half-written snapshot is only
 ever the `.tmp` file.
 
-Start-up time is the snapshot's size: items are built straight into moto's tables (moto_dynamodb.restore_item), a
+Start-up time is the snapshot's size: items are built straight into moto's tables (moto_dynamodb.restore_items), a
 thousand to a line, with the cyclic garbage collector paused (it would otherwise walk the growing heap again and
 again); the loaded objects are then frozen out of its sight (gc.freeze), which keeps later collections short too.
 """
