@@ -20,6 +20,12 @@ def share_session(connection: Any) -> Any:
     return connection
 
 
+def reset_sessions() -> None:
+    """Connections made from now on get new sessions (the call counter of tests and benches hooks new ones)."""
+    global _SESSIONS
+    _SESSIONS = threading.local()
+
+
 class _LazyMeta(type):
     """Metaclass for model `Meta` classes: connection details are properties evaluated on each access."""
 
