@@ -2,8 +2,10 @@
 
 - store_memory: resident memory (VmRSS) of the AWS stand-in process of a real stack (`make run`'s processes, with
   its journal) over 1,000 redemptions through the app from 8 threads (target < 150 MB), then over a longer run of
-  redemption-shaped transactions sent straight to the store (default 20,000; BENCH_STORE_LONG): growth per 1,000
-  next to the data stored per 1,000 (journal bytes), to show it follows the data, not the requests.
+  redemption-shaped transactions sent straight to the store from 8 threads (default 20,000; BENCH_STORE_LONG), read
+  at a quarter, a half and the end: growth per 1,000 redemptions next to the data they stored (their items, as the
+  snapshot holds them) and the store's files on disk. Then a fifth as many requests that store nothing new (balance
+  updates and cancelled redemptions): memory that followed requests would keep growing there; it stays put.
 - contention: 8 tills on one voucher through the app, 400 redemptions: refused (target 0), and DynamoDB requests per
   redemption without contention, counted in-process (target <= 1.05).
 - write_time_vs_size: median redemption time through the app (in-process) with 1,000 and with 100,000 ledger
@@ -12,11 +14,13 @@
   store_transaction_vs_size also times the store's own work (CPU) for the same transaction on tables of 1,000 and
   100,000 items, interleaved round by round.
 - restart: the stack restarted after `kill -9` of every process, with 50,000 ledger entries (and their idempotency
-  records) in the snapshot plus a journal tail: seconds until it serves again (target < 30 s).
+  records) in the snapshot plus a journal tail: seconds until it serves again, i.e. `/readyz` (one read of the store
+  through the app) answers 200 (target < 30 s); with the store's own loading time from its log.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -79,50 +83,121 @@ def _tills(base: str, key: str, tokens: list[str], per_till: int, threads: int =
     return statuses
 
 
-def _raw_redemptions(aws_url: str, n: int, threads: int = 8) -> None:
-    """Redemption-shaped transactions (conditional balance update + ledger entry + idempotency record)."""
-    import boto3
-    from botocore.config import Config
+LEDGER_ITEM = {"kind": {"S": "redemption"}, "amount_cents": {"N": "-1"},
+               "created_at": {"S": "2026-12-01T10:00:00.000Z"}, "retailer_id": {"S": "ret_bench"},
+               "zone": {"S": "markt"}}
+IDEMPOTENCY_ITEM = {"request_hash": {"S": "x" * 64}, "status": {"N": "201"}, "response": {"S": "{" + "x" * 220 + "}"},
+                    "expires_at": {"N": "1999999999"}}
 
-    ddb = boto3.client("dynamodb", endpoint_url=aws_url, region_name="eu-central-1", aws_access_key_id="x",
-                       aws_secret_access_key="x", config=Config(max_pool_connections=threads * 2))
+
+def _raw_redemptions(aws_url: str, n: int, threads: int = 8, kind: str = "redemption") -> int:
+    """Redemption-shaped transactions (conditional balance update + ledger entry + idempotency record) straight to the
+    store, as DynamoDB's wire protocol (what boto3 sends, without its milliseconds of client work a call);
+    `kind="balance"` only updates the balance, `kind="cancelled"` is a redemption its balance condition cancels: neither
+    stores anything new. Returns the bytes of the items stored (as the snapshot holds them)."""
     prefix = "marktplatz-"
     vid = f"bench{uuid.uuid4().hex[:11]}"
-    ddb.put_item(TableName=f"{prefix}vouchers", Item={"voucher_id": {"S": vid}, "balance_cents": {"N": "999999999"},
-                                                      "status": {"S": "active"}})
+    _dynamodb_call(_connection(aws_url), "PutItem", {"TableName": f"{prefix}vouchers", "Item": {
+        "voucher_id": {"S": vid}, "balance_cents": {"N": "999999999"}, "status": {"S": "active"}}})
     counter = iter(range(n))
     lock = threading.Lock()
+    stored = [0]
+    needed = "1000000000" if kind == "cancelled" else "1"
 
     def worker() -> None:
+        connection = _connection(aws_url)
         while True:
             with lock:
                 i = next(counter, None)
             if i is None:
                 return
             entry = f"{i:012d}{uuid.uuid4().hex[:8]}"
-            ddb.transact_write_items(TransactItems=[
+            ledger = {"voucher_id": {"S": vid}, "entry_id": {"S": entry}, **LEDGER_ITEM}
+            idem = {"scope_key": {"S": f"redeem#ret_bench#{entry}"}, **IDEMPOTENCY_ITEM}
+            update = {"Update": {"TableName": f"{prefix}vouchers", "Key": {"voucher_id": {"S": vid}},
+                                 "UpdateExpression": "ADD balance_cents :m",
+                                 "ConditionExpression": "balance_cents >= :a",
+                                 "ExpressionAttributeValues": {":m": {"N": "-1"}, ":a": {"N": needed}}}}
+            items = [update] if kind == "balance" else [
                 {"Put": {"TableName": f"{prefix}ledger", "ConditionExpression": "attribute_not_exists(entry_id)",
-                         "Item": {"voucher_id": {"S": vid}, "entry_id": {"S": entry}, "kind": {"S": "redemption"},
-                                  "amount_cents": {"N": "-1"}, "created_at": {"S": "2026-12-01T10:00:00.000Z"},
-                                  "retailer_id": {"S": "ret_bench"}, "zone": {"S": "markt"}}}},
+                         "Item": ledger}},
                 {"Put": {"TableName": f"{prefix}idempotency", "ConditionExpression": "attribute_not_exists(scope_key)",
-                         "Item": {"scope_key": {"S": f"redeem#ret_bench#{entry}"}, "request_hash": {"S": "x" * 64},
-                                  "status": {"N": "201"}, "response": {"S": "{" + "x" * 220 + "}"},
-                                  "expires_at": {"N": "1999999999"}}}},
-                {"Update": {"TableName": f"{prefix}vouchers", "Key": {"voucher_id": {"S": vid}},
-                            "UpdateExpression": "ADD balance_cents :m", "ConditionExpression": "balance_cents >= :a",
-                            "ExpressionAttributeValues": {":m": {"N": "-1"}, ":a": {"N": "1"}}}},
-            ])
+                         "Item": idem}},
+                update]
+            cancelled = _dynamodb_call(connection, "TransactWriteItems", {"TransactItems": items},
+                                       cancellable=kind == "cancelled")
+            if kind == "redemption" and not cancelled:
+                size = len(_encoded(ledger)) + len(_encoded(idem))
+                with lock:
+                    stored[0] += size
 
     workers = [threading.Thread(target=worker) for _ in range(threads)]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
+    return stored[0]
 
 
-def _journal_bytes(data_dir: Path) -> int:
-    return sum(p.stat().st_size for p in (data_dir / "aws").glob("*.jsonl"))
+def _connection(aws_url: str) -> http.client.HTTPConnection:
+    host, port = aws_url.removeprefix("http://").split(":")
+    return http.client.HTTPConnection(host, int(port), timeout=60)
+
+
+def _dynamodb_call(connection: http.client.HTTPConnection, operation: str, body: dict[str, Any],
+                   cancellable: bool = False) -> bool:
+    """One DynamoDB request; True if it was a transaction cancelled (only where `cancellable`)."""
+    connection.request("POST", "/", body=_encoded(body), headers={
+        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"DynamoDB_20120810.{operation}",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=bench/20260101/eu-central-1/dynamodb/aws4_request, "
+                         "SignedHeaders=host, Signature=0"})
+    response = connection.getresponse()
+    answer = response.read()
+    if response.status == 200:
+        return False
+    if cancellable and b"TransactionCanceledException" in answer:
+        return True
+    raise RuntimeError(f"{operation}: {response.status} {answer[:300]!r}")
+
+
+def _encoded(item: dict[str, Any]) -> bytes:
+    return json.dumps(item, separators=(",", ":")).encode()
+
+
+def _store_files_mb(data_dir: Path) -> float:
+    return round(sum(p.stat().st_size for p in (data_dir / "aws").iterdir() if p.is_file()) / 2**20, 1)
+
+
+def _memory_over_redemptions(stack: Any, data_dir: Path) -> dict[str, Any]:
+    """RSS of the store at a quarter, a half and all of LONG_RUN redemptions, then over a fifth as many requests that
+    store nothing new."""
+    aws = stack.pid_of("aws")
+    start_rss = _rss_mb(aws)
+    done = stored = 0
+    started = time.perf_counter()
+    readings: dict[str, Any] = {}
+    for upto in (LONG_RUN // 4, LONG_RUN // 2, LONG_RUN):
+        stored += _raw_redemptions(stack.aws_url, upto - done)
+        done = upto
+        grown = _rss_mb(aws) - start_rss
+        readings[f"after_{done}"] = {
+            "rss_growth_mb": round(grown, 1), "data_stored_mb": round(stored / 2**20, 1),
+            "rss_growth_mb_per_1000": round(grown / done * 1000, 2),
+            "data_stored_mb_per_1000": round(stored / 2**20 / done * 1000, 2),
+            "rss_growth_per_data_stored": round(grown / (stored / 2**20), 1),
+            "store_files_on_disk_mb": _store_files_mb(data_dir)}
+    seconds = time.perf_counter() - started
+    before = _rss_mb(aws)
+    _raw_redemptions(stack.aws_url, LONG_RUN // 10, kind="balance")
+    _raw_redemptions(stack.aws_url, LONG_RUN // 10, kind="cancelled")
+    no_new_data = {"requests": LONG_RUN // 10 * 2, "rss_growth_mb": round(_rss_mb(aws) - before, 1),
+                   "data_stored_mb": 0,
+                   "what": "half balance updates, half redemptions cancelled by their condition"}
+    return {"redemptions": LONG_RUN, "threads": 8, "seconds": round(seconds, 1), "rss_before_mb": start_rss,
+            "readings": readings, "then_requests_storing_nothing": no_new_data,
+            "note": "growth per 1,000 stays level, a steady multiple of the data stored (moto holds each attribute "
+                    "as Python objects); requests that store nothing add next to none: memory follows the data, not "
+                    "the requests"}
 
 
 def store_memory_and_contention() -> dict[str, Any]:
@@ -147,16 +222,7 @@ def store_memory_and_contention() -> dict[str, Any]:
         contention = {"tills": 8, "redemptions": len(statuses), "refused": len(statuses) - statuses.count(201),
                       "refused_target": 0, "balance_ok": balance["balance_cents"] == 1_000_000 - statuses.count(201)}
 
-        rss_1k, bytes_1k = _rss_mb(aws), _journal_bytes(data_dir)
-        started = time.perf_counter()
-        _raw_redemptions(stack.aws_url, LONG_RUN)
-        seconds = time.perf_counter() - started
-        grown, stored = _rss_mb(aws) - rss_1k, _journal_bytes(data_dir) - bytes_1k
-        long_run = {"redemptions": LONG_RUN, "seconds": round(seconds, 1), "rss_before_mb": rss_1k,
-                    "rss_after_mb": _rss_mb(aws), "growth_mb": round(grown, 1),
-                    "growth_mb_per_1000": round(grown / LONG_RUN * 1000, 2),
-                    "journal_mb_per_1000": round(stored / LONG_RUN * 1000 / 2**20, 2),
-                    "note": "growth per 1,000 stays near the data stored per 1,000 (items in memory), not requests"}
+        long_run = _memory_over_redemptions(stack, data_dir)
         return {"burst_1000_from_8_threads": burst, "long_run": long_run, "contention_one_voucher": contention}
     finally:
         stack.stop()
@@ -301,14 +367,14 @@ def _restart_after_kill(data_dir: Path) -> dict[str, Any]:
     started = time.perf_counter()
     stack.start()
     try:
-        served = time.perf_counter() - started
         ready = requests.get(f"{stack.app_url}/readyz", timeout=30).status_code
+        served = time.perf_counter() - started
         log = (data_dir / "logs" / "aws.log").read_text().splitlines()
         loaded = [line for line in log if line.startswith("aws stand-in: loaded")][-1]
     finally:
         stack.stop()
     return {"journal_tail_redemptions": tail.count(201), "seconds_until_serving": round(served, 1),
-            "readyz": ready, "store_log": loaded}
+            "readyz": ready, "store_log": loaded, "load_average": os.getloadavg()[0]}
 
 
 def run() -> dict[str, Any]:

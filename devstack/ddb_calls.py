@@ -1,7 +1,8 @@
 """Count DynamoDB API calls with botocore's event hooks (for tests and `make bench`).
 
 Every PynamoDB connection gets its botocore client from a session made by `get_session`; while counting, those
-sessions carry a `before-call.dynamodb` handler, and cached connections are dropped so that all clients are new.
+sessions carry a `before-call.dynamodb` handler, and cached connections and the shared sessions
+(chalicelib/store/base.py) are dropped so that all clients are new.
 The count is what would be billed and what would cross the network on real AWS, whatever the timings here.
 """
 
@@ -19,12 +20,14 @@ class Calls(list):
 
 
 def _drop_connections() -> None:
+    from chalicelib.store.base import reset_sessions
     from chalicelib.store.tables import all_models
     from chalicelib.store.transactions import drop_connections
 
     for model in all_models():
         model._connection = None
     drop_connections()
+    reset_sessions()
 
 
 @contextmanager

@@ -98,22 +98,36 @@ def item_attributes(item: Any) -> dict[str, Any]:
 
 
 def restore_item(table: Any, attributes: dict[str, Any]) -> None:
-    """Put back an item as journaled. moto's put_item validates and sizes every attribute again (~1 ms an item, 100 s
-    for a town's ledger); a journaled item was validated when it was first written, so it goes straight in."""
+    restore_items(table, [attributes])
+
+
+def restore_items(table: Any, items: list[dict[str, Any]]) -> None:
+    """Put back items as journaled. moto's put_item validates and sizes every attribute again (~1 ms an item, 100 s
+    for a town's ledger); a journaled item was validated when it was first written, so it goes straight into the
+    table's dicts. A partition is found once per batch by its raw key (moto's key objects hash in Python)."""
     global _new_value
     from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 
     _new_value = partial(DynamoType.__new__, DynamoType)
-    item = Item.__new__(Item)
-    item.attrs = LimitedSizeDict()
-    dict.update(item.attrs, {name: _value(value) for name, value in attributes.items()})
-    item.hash_key = item.attrs[table.hash_key_attr]  # keys are never updated in place: sharing them is safe
-    if table.range_key_attr is None:
-        item.range_key = None
-        table.items[item.hash_key] = item
-    else:
-        item.range_key = item.attrs[table.range_key_attr]
-        table.items[item.hash_key][item.range_key] = item
+    new_item = partial(Item.__new__, Item)
+    hash_attr, range_attr, stored = table.hash_key_attr, table.range_key_attr, table.items
+    partitions: dict[Any, dict[Any, Any]] = {}
+    for attributes in items:
+        attrs = LimitedSizeDict()
+        dict.update(attrs, {name: _value(value) for name, value in attributes.items()})
+        item = new_item()
+        item.attrs = attrs
+        item.hash_key = attrs[hash_attr]  # keys are never updated in place: sharing them is safe
+        if range_attr is None:
+            item.range_key = None
+            stored[item.hash_key] = item
+            continue
+        item.range_key = attrs[range_attr]
+        ((_, raw),) = attributes[hash_attr].items()  # one key type per table: the raw value names the partition
+        partition = partitions.get(raw)
+        if partition is None:
+            partition = partitions[raw] = stored[item.hash_key]
+        partition[item.range_key] = item
 
 
 def _value(typed: dict[str, Any]) -> Any:

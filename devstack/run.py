@@ -1,6 +1,7 @@
 """`make run`: the whole local stack in the foreground. Ctrl-C or SIGTERM stops every process it started.
 
-    AWS stand-in (moto server, DynamoDB + SES + Secrets Manager) -> tables -> demo data -> chalice local
+    AWS stand-in (moto server, DynamoDB + SES + Secrets Manager) -> tables -> demo data
+    localstripe, chalice local (both start while the stand-in loads its data)
 
 The data lives in the data folder (`.local/`): the store's journal and snapshot (`aws/`), localstripe's state, the
 signing key, the demo keys (`demo.json`) and the banner (`banner.txt`). Demo data is seeded only into an empty store;
@@ -102,28 +103,37 @@ class Stack:
         return proc
 
     def start(self) -> Stack:
+        """Start every process; independent ones overlap: localstripe and the app boot while the store loads its data,
+        and only the tables and demo data wait for the store."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.env = local_env(aws_url=self.aws_url, app_port=self.app_port, data_dir=self.data_dir,
                              base_url=self.base_url)
         aws = self._spawn("aws", [sys.executable, "-m", "devstack.aws_server", "--port", str(self.aws_port),
                                   "--data-dir", str(self.data_dir / "aws")])
-        wait_http(self.aws_url, timeout=120, proc=aws)
-        for hook in STARTUP_HOOKS:
+        for hook in STARTUP_HOOKS:  # they may set the app's environment, so they run before it starts
             hook(self)
+        self._spawn_app()
+        wait_http(self.aws_url, timeout=120, proc=aws)
         demo_file = self.data_dir / "demo.json"
         parent = os.getpid()
         subprocess.run([sys.executable, "-m", "devstack.setup_data", "--seed" if self.seed else "--no-seed",
                         "--out", str(demo_file)], cwd=ROOT, env=self.env, check=True,
                        preexec_fn=lambda: _die_with_parent(parent))
         self.demo = json.loads(demo_file.read_text()) if demo_file.exists() else None
-        self.start_app()
+        self._wait_app()
         self.start_gateway()
         return self
 
     def start_app(self) -> None:
+        self._spawn_app()
+        self._wait_app()
+
+    def _spawn_app(self) -> None:
         args = [sys.executable, "-m", "devstack.app_server", "--stage", "local", "--host", "127.0.0.1",
                 "--port", str(self.app_port)]
         self.app_proc = self._spawn("app", args + (["--quiet-authmon"] if self.quiet_authmon else []))
+
+    def _wait_app(self) -> None:
         wait_http(f"{self.app_url}/healthz", proc=self.app_proc)
 
     def start_gateway(self) -> None:
@@ -202,7 +212,8 @@ def start_localstripe(stack: Stack) -> None:
         pass
 
 
-# Other domains add steps here (e.g. payments starts localstripe and registers the webhook).
+# Other domains add steps here (e.g. payments starts localstripe and registers the webhook). They run while the store
+# is still loading its data: a step that needs the store waits for it (wait_http(stack.aws_url)).
 STARTUP_HOOKS: list = [start_localstripe]
 
 

@@ -10,11 +10,11 @@ import argparse
 import json
 from pathlib import Path
 
-from chalicelib.store.tables import all_models, create_all
+from chalicelib.store.tables import all_models, create_all, existing_tables
 
 
 def store_is_empty() -> bool:
-    return not any(model.exists() for model in all_models())
+    return not existing_tables() & {model.Meta.table_name for model in all_models()}
 
 
 def main(argv: list[str] | None = None) -> None:

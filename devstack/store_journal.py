@@ -8,19 +8,37 @@ A DynamoDB write is journaled as the new state of the items it changed (a redo l
 costs microseconds, re-running moto's expression engine milliseconds); table changes and the other services' writes
 as the request itself. A line is appended and fsynced before the answer leaves the server (aws_server.SerializedApp
 runs one request at a time), so whatever a client was told survives `kill -9`. A torn last line (a crash mid-append)
-was never answered and is dropped. Compaction writes the new snapshot beside the old one, naming the next journal in
-it, renames it into place and only then deletes older journals: a crash at any step leaves a snapshot and the
-journals that follow it.
+was never answered and is dropped.
+
+Compaction first starts the next journal (every later write goes there), then writes the state as it was at that
+moment into a new snapshot beside the old one, naming that next journal in it, renames it into place and only then
+deletes the older journals: a crash at any step leaves a snapshot and the journals that follow it. While serving (and
+after a long replay at start) the snapshot is written by a forked child: it holds a copy-on-write image of the store
+at the switch of journals, so the server goes on answering while a snapshot of any size is written, and nothing the
+server does meanwhile can tear it. The child dies with the server (PR_SET_PDEATHSIG); a half-written snapshot is only
+ever the `.tmp` file.
+
+Start-up time is the snapshot's size: items are built straight into moto's tables (moto_dynamodb.restore_items), a
+thousand to a line, with the cyclic garbage collector paused (it would otherwise walk the growing heap again and
+again); the loaded objects are then frozen out of its sight (gc.freeze), which keeps later collections short too.
 """
 
 from __future__ import annotations
 
 import base64
+import ctypes
+import functools
+import gc
 import io
 import json
 import os
+import queue
 import re
+import signal
+import sys
+import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,8 +46,10 @@ from urllib.parse import parse_qs
 
 SNAPSHOT = "snapshot.jsonl"
 JOURNAL = re.compile(r"^journal-(\d+)\.jsonl$")
-COMPACT_AFTER = 20_000  # journal lines: replaying them takes seconds; compacting ~1 s per 50,000 items
-REPLAY_COMPACT = 1000  # replayed at start: compact then, rather than replay them again next time
+COMPACT_AFTER = 20_000  # journal lines, each replayed at start; a snapshot holds each item once, however often written
+REPLAY_COMPACT = 1000  # replayed at start: compact then (in the background), rather than replay them again next time
+ITEMS_PER_LINE = 1000  # snapshot items per line: one json.loads per thousand items, not per item
+PR_SET_PDEATHSIG = 1
 READS = ("Get", "Describe", "List", "Query", "Scan", "BatchGet", "TransactGet")
 ITEM_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "ExecuteStatement",
                "BatchExecuteStatement", "ExecuteTransaction"}
@@ -114,39 +134,45 @@ class Journal:
         self.generation = 0
         self.lines = 0  # in the current journal
         self._file: io.BufferedWriter | None = None
+        self._child: int | None = None  # a background compaction
 
     def open(self) -> dict[str, Any]:
-        """Load the snapshot, replay the journals after it, compact, open a fresh journal. Returns what it did."""
+        """Load the snapshot, replay the journals after it, open a fresh journal (and compact in the background after
+        a long replay). Returns what it did."""
         from devstack import moto_dynamodb
 
         self.folder.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
-        items, first = self._load_snapshot()
-        replayed = failed = 0
-        journals = sorted((int(m.group(1)), p) for p in self.folder.iterdir() if (m := JOURNAL.match(p.name)))
-        for generation, path in journals:
-            if generation < first:
-                continue  # already in the snapshot: a compaction stopped after its rename
-            for line in _lines(path):
-                if line["kind"] == "items":
-                    _apply_changes(line["changes"])
-                else:
-                    failed += call(self.app, line["request"]) >= 300
-                replayed += 1
-        # Appends go to a new journal, never behind a torn line; a long replay is compacted at once.
+        gc.disable()
+        try:
+            items, first = self._load_snapshot()
+            replayed = failed = 0
+            journals = sorted((int(m.group(1)), p) for p in self.folder.iterdir() if (m := JOURNAL.match(p.name)))
+            for generation, path in journals:
+                if generation < first:
+                    continue  # already in the snapshot: a compaction stopped after its rename
+                for line in _lines(path):
+                    if line["kind"] == "items":
+                        _apply_changes(line["changes"])
+                    else:
+                        failed += call(self.app, line["request"]) >= 300
+                    replayed += 1
+        finally:
+            gc.freeze()  # what was loaded lives as long as the store: later collections need not walk it
+            gc.enable()
+        # Appends go to a new journal, never behind a torn line.
         self.generation = max([first] + [g for g, _ in journals]) + (1 if journals else 0)
         self.lines = replayed
-        if replayed >= REPLAY_COMPACT:
-            self.compact()
-        else:
-            self._open_journal()
+        self._open_journal()
         moto_dynamodb.changed.clear()
         moto_dynamodb.tracking = True
+        if replayed >= REPLAY_COMPACT:
+            self.compact(background=True)
         return {"items": items, "replayed": replayed, "failed": failed,
                 "seconds": round(time.monotonic() - started, 2)}
 
     def _load_snapshot(self) -> tuple[int, int]:
-        from devstack.moto_dynamodb import restore_item
+        from devstack.moto_dynamodb import restore_item, restore_items
 
         path = self.folder / SNAPSHOT
         if not path.exists():
@@ -155,7 +181,10 @@ class Journal:
         table = None
         for line in _lines(path):
             kind = line["kind"]
-            if kind == "item":
+            if kind == "item_batch":
+                restore_items(table, line["items"])
+                items += len(line["items"])
+            elif kind == "item":  # one item a line: snapshots written before item batches
                 restore_item(table, line["item"])
                 items += 1
             elif kind == "header":
@@ -174,18 +203,50 @@ class Journal:
         os.fsync(self._file.fileno())
         self.lines += 1
         if self.lines >= self.compact_after:
-            self.compact()
+            self.compact(background=True)
 
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
 
-    def compact(self) -> None:
-        """Write the whole state as a new snapshot that names the next journal, then drop the journals before it."""
+    def compacting(self) -> bool:
+        """Whether a background compaction is still writing its snapshot (a finished one is reaped here)."""
+        if self._child is None:
+            return False
+        pid, status = os.waitpid(self._child, os.WNOHANG)
+        if pid == 0:
+            return True
+        self._child = None
+        if os.waitstatus_to_exitcode(status) != 0:  # the old snapshot and every journal after it are still there
+            print(f"aws stand-in: a compaction failed ({os.waitstatus_to_exitcode(status)}); the journal is kept and"
+                  " compacted later", file=sys.stderr, flush=True)
+        return False
+
+    def wait_for_compaction(self) -> None:
+        if self._child is not None:
+            os.waitpid(self._child, 0)
+            self._child = None
+
+    def compact(self, background: bool = False) -> None:
+        """Start the next journal, then write the state as it is now as a new snapshot naming that journal and drop
+        the journals before it; in a forked child with `background` (the caller holds the server's lock)."""
+        if background and self.compacting():
+            return  # one at a time: the journal grows a little longer meanwhile
+        self.wait_for_compaction()
         self.close()
-        carried = list(self._carried_requests())  # read before the files are replaced
         following = self.generation + 1
+        self.generation = following
+        self.lines = 0
+        self._open_journal()
+        if not background:
+            self._write_snapshot(following)
+            return
+        self._child = _forker().fork(lambda: self._write_snapshot(following))
+
+    def _write_snapshot(self, following: int) -> None:
+        """The state now (everything before journal `following`) as the snapshot; then the older journals go."""
+        carried = list(self._carried_requests(following))  # read before the files are replaced
         tmp = self.folder / (SNAPSHOT + ".tmp")
         with open(tmp, "wb") as f:
             f.write(_encode({"kind": "header", "next_journal": following, "written_at": time.time()}))
@@ -201,20 +262,22 @@ class Journal:
             m = JOURNAL.match(p.name)
             if m and int(m.group(1)) < following:
                 p.unlink()
-        self.generation = following
-        self.lines = 0
-        self._open_journal()
 
-    def _carried_requests(self) -> Iterator[dict[str, Any]]:
-        """The other services' writes (SES identities, mails in the local outbox): few, kept as requests."""
+    def _carried_requests(self, following: int) -> Iterator[dict[str, Any]]:
+        """The other services' writes (SES identities, mails in the local outbox): few, kept as requests. From the
+        snapshot and the journals after it up to (not including) `following`, in order."""
         snapshot = self.folder / SNAPSHOT
+        first = 0
         if snapshot.exists():
-            for line in _lines(snapshot):
-                if line["kind"] == "request" and not line.get("table"):
+            for line in _lines(snapshot, skip=b'{"kind":"item'):  # items are most of it: not decoded
+                if line["kind"] == "header":
+                    first = line["next_journal"]
+                elif line["kind"] == "request" and not line.get("table"):
                     yield line["request"]
-        for p in sorted(self.folder.iterdir()):
-            if JOURNAL.match(p.name):
-                for line in _lines(p):
+        journals = sorted((int(m.group(1)), p) for p in self.folder.iterdir() if (m := JOURNAL.match(p.name)))
+        for generation, path in journals:
+            if first <= generation < following:
+                for line in _lines(path):
                     if line["kind"] == "request" and "DynamoDB" not in line["request"]["headers"].get(
                             "HTTP_X_AMZ_TARGET", ""):
                         yield line["request"]
@@ -241,8 +304,14 @@ def _dynamodb_state() -> Iterator[dict[str, Any]]:
                         "HTTP_X_AMZ_TARGET": f"DynamoDB_20120810.{op}"}}
                     yield {"kind": "request", "account": account, "region": region, "table": table.name,
                            "request": request}
+                batch: list[dict[str, Any]] = []
                 for item in table.all_items():
-                    yield {"kind": "item", "item": moto_dynamodb.item_attributes(item)}
+                    batch.append(moto_dynamodb.item_attributes(item))
+                    if len(batch) == ITEMS_PER_LINE:
+                        yield {"kind": "item_batch", "items": batch}
+                        batch = []
+                if batch:
+                    yield {"kind": "item_batch", "items": batch}
 
 
 def _table_requests(table: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -267,11 +336,13 @@ def _table_requests(table: Any) -> list[tuple[str, dict[str, Any]]]:
     return requests
 
 
-def _lines(path: Path) -> Iterator[dict[str, Any]]:
+def _lines(path: Path, skip: bytes | None = None) -> Iterator[dict[str, Any]]:
     with open(path, "rb") as f:
         for raw in f:
             if not raw.endswith(b"\n"):
                 return  # torn by a crash mid-append: that write was never acknowledged
+            if skip is not None and raw.startswith(skip):
+                continue
             yield json.loads(raw, object_hook=_bytes_back) if b'"$b"' in raw else json.loads(raw)
 
 
@@ -289,6 +360,55 @@ def _bytes_back(obj: dict[str, Any]) -> Any:
     if len(obj) == 1 and isinstance(obj.get("$b"), str):
         return base64.b64decode(obj["$b"])
     return obj
+
+
+class _Forker:
+    """Forks the compaction children from one thread that lives as long as the process: a child's PR_SET_PDEATHSIG
+    fires when the *thread* that forked it ends, and the server's request threads end with their connections."""
+
+    def __init__(self) -> None:
+        self._asked: queue.Queue[tuple[Callable[[], None], queue.Queue[int]]] = queue.Queue()
+        threading.Thread(target=self._serve, name="compaction-fork", daemon=True).start()
+
+    def fork(self, work: Callable[[], None]) -> int:
+        """Run `work` in a forked child; returns its pid. The caller holds the server's lock meanwhile, so the
+        child's image is the store between two requests."""
+        answer: queue.Queue[int] = queue.Queue(maxsize=1)
+        self._asked.put((work, answer))
+        return answer.get()
+
+    def _serve(self) -> None:
+        while True:
+            work, answer = self._asked.get()
+            parent = os.getpid()
+            pid = os.fork()
+            if pid == 0:  # the child: writes and leaves without any clean-up of the server's objects
+                code = 1
+                try:
+                    _child_of(parent)
+                    work()
+                    code = 0
+                except BaseException:  # noqa: BLE001 - reported; the parent keeps every journal
+                    os.write(2, traceback.format_exc().encode())
+                finally:
+                    os._exit(code)
+            answer.put(pid)
+
+
+@functools.cache
+def _forker() -> _Forker:
+    return _Forker()
+
+
+def _child_of(parent: int) -> None:
+    """In a forked compaction: die with the server, and hold none of its sockets or signal handlers."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the server died before prctl took effect
+        os._exit(1)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_DFL)
+    gc.disable()  # a collection would touch (and so copy) every page of the image
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # clients' connections close when the server closes them
 
 
 def _fsync_dir(folder: Path) -> None:

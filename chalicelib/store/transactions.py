@@ -49,6 +49,7 @@ from pynamodb.models import Model
 
 from chalicelib.core import settings
 from chalicelib.core.errors import DomainError
+from chalicelib.store.base import share_session
 
 M = TypeVar("M", bound=Model)
 
@@ -241,9 +242,9 @@ def transaction() -> UnitOfWork:
     key = (s.aws_region, s.dynamodb_endpoint)
     connection = _connections.get(key)
     if connection is None:
-        connection = _connections.setdefault(key, Connection(
+        connection = _connections.setdefault(key, share_session(Connection(
             region=key[0], host=key[1], max_pool_connections=50, connect_timeout_seconds=s.aws_connect_timeout_s,
-            read_timeout_seconds=s.aws_read_timeout_s, max_retry_attempts=s.aws_max_attempts - 1))
+            read_timeout_seconds=s.aws_read_timeout_s, max_retry_attempts=s.aws_max_attempts - 1)))
     return UnitOfWork(connection)
 
 
