@@ -20,6 +20,8 @@ def local_aws() -> str:
         "MARKTPLATZ_BASE_URL": "https://gutschein.billerbeck.de",
         "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_DEFAULT_REGION": "eu-central-1", "AWS_REGION": "eu-central-1",
+        # moto on a shared 2-core machine can take seconds to answer; a timeout would be the stand-in's, not ours.
+        "MARKTPLATZ_AWS_READ_TIMEOUT_S": "60",
     })
     import logging
 

@@ -25,11 +25,11 @@ class E(NamedTuple):
 
 def test_a_redemption_touches_only_its_own_shops_items() -> None:
     entry = E("v1", "redemption", -999, "2029-01-31T22:30:00.000Z", "ret_a", "markt", -832, -167)
-    month, zone_hour, zone_day = entry_deltas(entry)
+    month, today, zone_hour, zone_day = entry_deltas(entry)
     # 22:30 UTC on 31 January is 23:30 in Billerbeck: January's settlement and day, the UTC hour 22.
     assert month == totals.Delta("month", "town", "2029-01#r#ret_a",
-                                 {"redeemed_n": 1, "redeemed_cents": 999, "redeemed_bonus": 167,
-                                  "d31rn": 1, "d31rc": 999})  # the back office's "today", Berlin day
+                                 {"redeemed_n": 1, "redeemed_cents": 999, "redeemed_bonus": 167})
+    assert today == totals.Delta("month", "day", "2029-01-31#r#ret_a", {"rn": 1, "rc": 999})  # the Berlin day
     assert zone_hour == totals.Delta("zone_day", "markt", "2029-01-31#ret_a", {"n22": 1, "c22": 999})
     assert zone_day == totals.Delta("zone_month", "markt", "2029-01#ret_a", {"n31": 1, "c31": 999})
     other_shop = entry_deltas(entry._replace(retailer_id="ret_b"))
@@ -41,16 +41,16 @@ def test_a_redemption_touches_only_its_own_shops_items() -> None:
 
 def test_older_entries_without_their_own_split_are_split_by_the_vouchers_terms() -> None:
     old = E("v1", "reversal", 601, "2029-01-12T11:00:00.000Z", "ret_a", "markt")
-    [month, zone_hour, zone_day] = entry_deltas(old, Terms(initial_cents=6000, bonus_cents=1000))
-    assert month.adds == {"reversed_n": 1, "reversed_cents": 601, "reversed_bonus": 100,  # 100.17 -> 100
-                          "d12rn": -1, "d12rc": -601}
+    [month, today, zone_hour, zone_day] = entry_deltas(old, Terms(initial_cents=6000, bonus_cents=1000))
+    assert month.adds == {"reversed_n": 1, "reversed_cents": 601, "reversed_bonus": 100}  # 100.17 -> 100
+    assert today.adds == {"rn": -1, "rc": -601}
     assert zone_hour.adds == {"n11": -1, "c11": -601} and zone_day.adds == {"n12": -1, "c12": -601}
 
 
 def test_voucher_events_spread_over_shards_and_merge_into_one_action_per_item() -> None:
     issues = [E(f"v{i}", "issue", 5000, "2029-03-01T10:00:00.000Z", paid_cents=5000, bonus_cents=0)
               for i in range(200)]
-    deltas = [d for e in issues for d in entry_deltas(e)]
+    deltas = [d for e in issues for d in entry_deltas(e) if d.hash_key == totals.BOOK]
     merged = merge(deltas)
     assert len({d.range_key for d in deltas}) == totals.SHARDS  # crc32 spreads 200 ids over every shard
     assert len(merged) == totals.SHARDS
@@ -134,9 +134,9 @@ def test_money_taken_from_or_credited_to_a_blocked_voucher_moves_the_blocked_sto
     assert entry_deltas(refund)[0].adds == {"refunded_blocked_n": 1, "refunded_blocked_cents": 3300,
                                             "refunded_blocked_bonus": 300}
     reversal = E("v1", "reversal", 500, at, "ret_a", "markt", 450, 50, from_status="blocked")
-    shop, hour, day, frozen = entry_deltas(reversal)
-    assert shop.adds == {"reversed_n": 1, "reversed_cents": 500, "reversed_bonus": 50,  # the shop's settlement
-                         "d02rn": -1, "d02rc": -500}
+    shop, today, hour, day, frozen = entry_deltas(reversal)
+    assert shop.adds == {"reversed_n": 1, "reversed_cents": 500, "reversed_bonus": 50}  # the shop's settlement
+    assert today.adds == {"rn": -1, "rc": -500}
     assert (hour.adds, day.adds) == ({"n10": -1, "c10": -500}, {"n02": -1, "c02": -500})
     assert frozen == totals.Delta("month", "town", totals.voucher_key("2029-03", "v1"), {
         "reversed_blocked_n": 1, "reversed_blocked_cents": 500, "reversed_blocked_bonus": 50})
@@ -191,10 +191,15 @@ def test_a_days_sales_and_redemptions_are_read_from_the_month_items() -> None:
                E("v1", "reversal", 700, "2029-03-05T10:05:00.000Z", "ret_a", paid_cents=700, bonus_cents=0),
                E("v2", "redemption", -300, "2029-03-05T11:00:00.000Z", "ret_b", paid_cents=-300, bonus_cents=0),
                E("v2", "redemption", -200, "2029-03-06T11:00:00.000Z", "ret_b", paid_cents=-200, bonus_cents=0)]
-    items = [d.adds for d in merge(d for e in entries for d in entry_deltas(e)) if d.table == totals.MONTH_TABLE]
-    assert totals.day_figures(items, 5) == {"sold": {"count": 2, "cents": 3500},
-                                            "redeemed": {"count": 1, "cents": 300}}
-    assert totals.day_figures(items, 6)["redeemed"] == {"count": 1, "cents": 200}
-    assert totals.day_figures(items, 4) == {"sold": {"count": 0, "cents": 0}, "redeemed": {"count": 0, "cents": 0}}
-    # The day cells never reach the month closings (a closing adds up the month buckets only).
-    assert not any(name.startswith("d") for name in totals.add_up(items))
+    deltas = merge(d for e in entries for d in entry_deltas(e))
+
+    def day(date: str) -> list[dict[str, int]]:
+        return [d.adds for d in deltas if (d.table, d.hash_key) == ("month", "day") and d.range_key[:10] == date]
+
+    assert totals.day_figures(day("2029-03-05")) == {"sold": {"count": 2, "cents": 3500},
+                                                     "redeemed": {"count": 1, "cents": 300}}
+    assert totals.day_figures(day("2029-03-06"))["redeemed"] == {"count": 1, "cents": 200}
+    assert totals.day_figures(day("2029-03-04")) == {"sold": {"count": 0, "cents": 0},
+                                                     "redeemed": {"count": 0, "cents": 0}}
+    # Day items sit in their own partition: the month items (and so the reports) carry no day cells.
+    assert {d.hash_key for d in deltas if set(d.adds) & set(totals.DAY_TOTAL_ATTRIBUTES)} == {"day"}

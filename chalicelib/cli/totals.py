@@ -30,7 +30,7 @@ def expected_totals(entries: Iterable[Any], terms: dict[str, totals.Terms], clos
     `so_far` names the running month's rollups and the day each holds through."""
     deltas = (d for e in entries for d in totals.entry_deltas(e, terms.get(e.voucher_id)))
     out: dict[ItemKey, Counters] = {(d.table, d.hash_key, d.range_key): d.adds for d in totals.merge(deltas)}
-    months = [(k[2], v) for k, v in out.items() if k[0] == totals.MONTH_TABLE]
+    months = [(k[2], v) for k, v in out.items() if k[:2] == (totals.MONTH_TABLE, totals.BOOK)]
     if closed:
         first = min([closed[0], *(key[:7] for key, _ in months)])
         for month, counters in totals.closings({}, first, closed[1], months).items():
@@ -59,7 +59,7 @@ def expected_rollups(items: dict[ItemKey, Counters], first: str, last: str,
 
 def closed_months(stored: dict[ItemKey, Counters]) -> tuple[str, str] | None:
     """(first, last) month with a stored closing."""
-    months = [k[2][:7] for k in stored if k[0] == totals.MONTH_TABLE and totals.is_closing(k[2])]
+    months = [k[2][:7] for k in stored if k[:2] == (totals.MONTH_TABLE, totals.BOOK) and totals.is_closing(k[2])]
     return (min(months), max(months)) if months else None
 
 

@@ -46,11 +46,9 @@ def _attributes(item: Any) -> dict[str, int]:
     return {k: int(v) for k, v in item.attribute_values.items() if isinstance(v, (int, float))}
 
 
-def report_attributes(day: int | None = None) -> list[str]:
-    """What a report reads of the month items: the buckets, and the day counters of `day` if asked (the overview's
-    "today"). A busy month's items carry a counter quartet for every day, which the reports do not need."""
-    return ["book", "key", *totals.MONTH_ATTRIBUTES,
-            *(name for name in totals.MONTH_DAY_ATTRIBUTES if day and name.startswith(f"d{day:02d}"))]
+def report_attributes() -> list[str]:
+    """What a report reads of the month items: the buckets (keys included, which PynamoDB needs)."""
+    return ["book", "key", *totals.MONTH_ATTRIBUTES]
 
 
 def back_to_closing(month: str, attributes: list[str] | None = None) -> tuple[
@@ -69,13 +67,13 @@ def back_to_closing(month: str, attributes: list[str] | None = None) -> tuple[
     return None, {}, after
 
 
-def liability_inputs(month: str, day: int | None = None) -> tuple[dict[str, int], list[dict[str, int]]]:
-    """(counters through the end of the month before `month`, the items of `month`, with the day counters of `day`
-    if asked). One Query: the previous month's closing sorts right before the month's own items. Only when that
-    month is not closed yet (the hour after a month ends, or a deployment whose job has not run) does it read back
+def liability_inputs(month: str) -> tuple[dict[str, int], list[dict[str, int]]]:
+    """(counters through the end of the month before `month`, the items of `month`). One Query: the previous
+    month's closing sorts right before the month's own items. Only when that month is not closed yet (the hour
+    after a month ends, or a deployment whose job has not run) does it read back
     to the latest closing."""
     before = totals.closing_key(_previous(month))
-    attributes = report_attributes(day)
+    attributes = report_attributes()
     items = [(i.key, _attributes(i)) for i in MonthTotal.query(
         BOOK, MonthTotal.key.between(before, f"{month}#~"), consistent_read=True, attributes_to_get=attributes)]
     if items and items[0][0] == before:
@@ -165,6 +163,11 @@ def roll_up_month_so_far(at: datetime) -> int:
 def _previous(month: str) -> str:
     year, mon = int(month[:4]), int(month[5:7])
     return f"{year - (mon == 1):04d}-{(mon - 2) % 12 + 1:02d}"
+
+
+def day_items(day: str) -> list[dict[str, int]]:
+    """Every shop's and voucher shard's counters of one Berlin day (YYYY-MM-DD): one Query."""
+    return [_attributes(i) for i in MonthTotal.query(totals.DAYS, MonthTotal.key.startswith(f"{day}#"))]
 
 
 def retailer_months(month: str) -> dict[str, dict[str, int]]:

@@ -8,7 +8,7 @@ from pynamodb.models import MetaModel
 
 from chalicelib.store.base import BaseModel, table_meta
 from chalicelib.vouchers.rules import ACTIVE, BLOCKED  # noqa: F401 (the states, named where the model is)
-from chalicelib.vouchers.totals import DAY_ATTRIBUTES, HOUR_ATTRIBUTES, MONTH_ATTRIBUTES, MONTH_DAY_ATTRIBUTES
+from chalicelib.vouchers.totals import DAY_ATTRIBUTES, DAY_TOTAL_ATTRIBUTES, HOUR_ATTRIBUTES, MONTH_ATTRIBUTES
 
 EXPIRY_DUE = "due"
 LISTED = "shops"
@@ -130,7 +130,7 @@ MonthTotal = MetaModel("MonthTotal", (BaseModel,), {
     "Meta": table_meta("voucher-month-totals"),
     "book": UnicodeAttribute(hash_key=True),  # totals.BOOK
     "key": UnicodeAttribute(range_key=True),  # "<YYYY-MM>#r#<retailer_id>" | "#v#<shard>" | "#z#closing"
-    **_counters(MONTH_ATTRIBUTES + MONTH_DAY_ATTRIBUTES),
+    **_counters(MONTH_ATTRIBUTES + DAY_TOTAL_ATTRIBUTES),
 })
 
 ZoneDayRedemptions = MetaModel("ZoneDayRedemptions", (BaseModel,), {

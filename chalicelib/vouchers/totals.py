@@ -20,8 +20,9 @@ Key design (no item that unrelated tills share):
   day cells of all its shops, packed into one string (`pack_days`); every hour it also rolls up the running
   month through the last day that is over (`through`). A zone's year is then its rollups plus today's cells of
   its shops: two Queries whose size does not grow with the redemptions.
-- The month items also carry a counter pair per Berlin day (sold on the voucher shards, redeemed on the retailer
-  items), so the back office's "today" comes from the same Query as the month's liability report.
+- Per Berlin day, in their own partition `day` of the same table, small items for the back office's "today":
+  `<YYYY-MM-DD>#r#<retailer_id>` (redemptions net of reversals: `rn`, `rc`) and `<YYYY-MM-DD>#v#<shard>` (vouchers
+  sold: `sn`, `sc`). One Query reads a day; the month items stay small, so the reports read no more bytes.
 
 Buckets are flows (what happened in the month); the stocks (outstanding, blocked) are sums of flows up to the end
 of a month. Every bucket counts `_n` (events or vouchers), `_cents` (money) and `_bonus` (the city's share of it).
@@ -50,9 +51,8 @@ MEASURES = ("n", "cents", "bonus")
 MONTH_ATTRIBUTES = tuple(f"{b}_{m}" for b in BUCKETS for m in MEASURES)
 HOUR_ATTRIBUTES = tuple(f"{m}{h:02d}" for h in range(24) for m in ("n", "c"))
 DAY_ATTRIBUTES = tuple(f"{m}{d:02d}" for d in range(1, 32) for m in ("n", "c"))
-# Per Berlin day of the month on the month items, for the back office's "today": sold (sn, sc) on the voucher
-# shards, redeemed net of reversals (rn, rc) on the retailer items. Short names keep a busy shop's item under 1 KB.
-MONTH_DAY_ATTRIBUTES = tuple(f"d{d:02d}{m}" for d in range(1, 32) for m in ("sn", "sc", "rn", "rc"))
+DAYS = "day"  # the partition of the day items (the back office's "today")
+DAY_TOTAL_ATTRIBUTES = ("sn", "sc", "rn", "rc")
 MONTH_TABLE, ZONE_TABLE, ZONE_MONTH_TABLE = "month", "zone_day", "zone_month"
 CLOSING = "z#closing"
 ROLLUP = "all#"  # zone-month rollups sort after every "<YYYY-MM>#<retailer>" item of the zone
@@ -131,6 +131,10 @@ def is_closing(key: str) -> bool:
     return key.endswith(f"#{CLOSING}")
 
 
+def berlin_day(created_at: str) -> str:
+    return clock.parse_iso(created_at).astimezone(clock.BERLIN).strftime("%Y-%m-%d")
+
+
 def _hour_cell(created_at: str) -> tuple[str, str]:
     at = clock.parse_iso(created_at).astimezone(UTC)
     return at.strftime("%Y-%m-%d"), f"{at.hour:02d}"
@@ -152,9 +156,9 @@ def entry_deltas(entry: Entry, terms: Terms | None = None) -> list[Delta]:
         retailer = entry.retailer_id or "unknown"
         bucket = "redeemed" if kind == "redemption" else "reversed"
         sign = 1 if kind == "redemption" else -1  # a reversal undoes one redemption, in the hour it happens
-        day = _day_cell(entry.created_at)[1]
-        deltas = [Delta(MONTH_TABLE, BOOK, retailer_key(month, retailer),
-                        {**_bucket(bucket, 1, cents, bonus), f"d{day}rn": sign, f"d{day}rc": sign * cents})]
+        deltas = [Delta(MONTH_TABLE, BOOK, retailer_key(month, retailer), _bucket(bucket, 1, cents, bonus)),
+                  Delta(MONTH_TABLE, DAYS, f"{berlin_day(entry.created_at)}#r#{retailer}",
+                        {"rn": sign, "rc": sign * cents})]
         if entry.zone:
             day, hour = _hour_cell(entry.created_at)
             deltas.append(Delta(ZONE_TABLE, entry.zone, f"{day}#{retailer}",
@@ -176,11 +180,11 @@ def entry_deltas(entry: Entry, terms: Terms | None = None) -> list[Delta]:
     }.get(kind)
     if bucket is None:
         return []
-    adds = _bucket(bucket, 1, cents, bonus)
+    deltas = [Delta(MONTH_TABLE, BOOK, voucher_key(month, entry.voucher_id), _bucket(bucket, 1, cents, bonus))]
     if kind == "issue":
-        day = _day_cell(entry.created_at)[1]
-        adds.update({f"d{day}sn": 1, f"d{day}sc": cents})
-    return [Delta(MONTH_TABLE, BOOK, voucher_key(month, entry.voucher_id), adds)]
+        deltas.append(Delta(MONTH_TABLE, DAYS, f"{berlin_day(entry.created_at)}#v#{shard_of(entry.voucher_id)}",
+                            {"sn": 1, "sc": cents}))
+    return deltas
 
 
 def merge(deltas: Iterable[Delta]) -> list[Delta]:
@@ -323,9 +327,9 @@ def unpack_days(packed: str) -> dict[str, int]:
     return out
 
 
-def day_figures(items: Iterable[Mapping[str, Any]], day: int) -> dict[str, dict[str, int]]:
-    """Vouchers sold and redemptions (net of reversals) on one Berlin day, from its month's items."""
-    cells = {m: sum(_get(item, f"d{day:02d}{m}") for item in items) for m in ("sn", "sc", "rn", "rc")}
+def day_figures(items: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    """Vouchers sold and redemptions (net of reversals) of one day, from its day items."""
+    cells = {m: sum(_get(item, m) for item in items) for m in DAY_TOTAL_ATTRIBUTES}
     return {"sold": {"count": cells["sn"], "cents": cells["sc"]},
             "redeemed": {"count": cells["rn"], "cents": cells["rc"]}}
 

@@ -58,4 +58,4 @@ def test_overview_reads_the_same_few_requests_however_much_was_sold(shop: Shop) 
     with count_dynamodb_calls() as calls:
         overview()
     assert dict(calls.by_operation()) == first
-    assert first == {"Query": 4}  # the month's totals, refunds due, refunds failed, open disputes
+    assert first == {"Query": 5}  # the month's totals, today's, refunds due, refunds failed, open disputes
