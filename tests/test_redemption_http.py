@@ -19,6 +19,17 @@ def test_issue_and_balance(api: Api) -> None:
                        "expires_at": v["expires_at"], "status": "active"}
 
 
+def test_bulk_issuing_fits_every_transaction_in_dynamodbs_100_items(api: Api) -> None:
+    """Full chunks touch every month and day shard of the totals: the largest transaction issuing can send."""
+    from chalicelib.vouchers.issuing import ISSUE_CHUNK
+    from devstack.ddb_calls import count_dynamodb_calls
+
+    with count_dynamodb_calls() as calls:
+        vouchers = api.vouchers(1000, 2 * ISSUE_CHUNK + 3)
+    assert len({v["voucher_id"] for v in vouchers}) == 2 * ISSUE_CHUNK + 3
+    assert calls.by_operation()["TransactWriteItems"] == 3
+
+
 def test_issue_validation(api: Api) -> None:
     for body in ({"amount_cents": 0, "quantity": 1}, {"amount_cents": 100, "quantity": 501},
                  {"amount_cents": "10", "quantity": 1}, {"amount_cents": 100}, {"amount_cents": 100, "quantity": 1,

@@ -80,9 +80,9 @@ def test_a_redemption_is_one_unit_of_work_of_four_named_actions_and_its_totals(t
     [uow] = work.made
     money = sorted(name for name in uow.names if not name.startswith("totals:"))
     assert uow.committed and money == ["entry", "idempotency", "retailer", "voucher"]
-    # ...and the report totals it moves (retailer-month, zone-hour, zone-day), in the same transaction
-    assert sorted(name.split(":")[1] for name in uow.names if name.startswith("totals:")) == [
-        "month", "zone_day", "zone_month"]
+    # ...and the report totals it moves (retailer-month, retailer-day, zone-hour, zone-day), in the same transaction
+    assert sorted(":".join(name.split(":")[1:3]) for name in uow.names if name.startswith("totals:")) == [
+        "month:day", "month:town", "zone_day:markt", "zone_month:markt"]
 
 
 def test_a_refused_condition_is_explained_from_the_old_item(token: str) -> None:

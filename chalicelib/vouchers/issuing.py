@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from chalicelib.store.transactions import UnitOfWork
 
 MAX_QUANTITY = 500
-ISSUE_CHUNK = 40  # 2 items per voucher + up to totals.SHARDS totals items <= 100 per transaction
+# DynamoDB takes at most 100 items a transaction: 2 per voucher (voucher, issue entry), up to totals.SHARDS month
+# items and as many day items, and one audit entry riding along: 32 vouchers make at most 97.
+ISSUE_CHUNK = 32
 MAX_AMOUNT_CENTS = 1_000_000  # 10,000 €: a sanity bound for admin issuing; shop limits live in settings
 
 
@@ -77,8 +79,8 @@ def issue_vouchers(amount_cents: int, quantity: int, *, campaign: str | None = N
                    idempotency_key: str | None = None) -> list[Voucher]:
     """Admin issuing without payment (employer vouchers, campaigns, prizes): all bonus-free city or employer money.
 
-    Up to 500 vouchers, in transactions of up to 40 (vouchers, their issue entries and the month totals: at most
-    96 items): each transaction is whole, so the totals always match what was issued, even if a later one fails.
+    Up to 500 vouchers, in transactions of up to 32 (vouchers, their issue entries, the month and day totals: at
+    most 96 items): each transaction is whole, so the totals always match what was issued, even if a later one fails.
     Without an Idempotency-Key every call makes new vouchers. With one, the first attempt stores its plan
     (issue time, entry id, key id) in an idempotency record *before* writing; voucher ids derive from the key. A
     retry rebuilds exactly the same items: finished, it answers the same vouchers; interrupted, it writes only the
