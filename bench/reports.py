@@ -348,8 +348,8 @@ def redemption_transaction(n_tills: int = 8, per_till: int = 25) -> dict[str, An
             t.join()
     finally:
         _unlogged(original)
-    totals_tables = {settings.get().table_name(n) for n in ("voucher-month-totals", "voucher-zone-days",
-                                                           "voucher-zone-months")}
+    totals_tables = {settings.get().table_name(n) for n in ("voucher-month-totals", "voucher-day-totals",
+                                                           "voucher-zone-days", "voucher-zone-months")}
     s = settings.get()
     ddb = boto3.client("dynamodb", endpoint_url=s.dynamodb_endpoint, region_name=s.aws_region)
     units = []

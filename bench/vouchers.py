@@ -129,6 +129,7 @@ def _raw_totals(s: Any, retailer_id: str) -> list[dict[str, Any]]:
 
     return [add("voucher-month-totals", {"book": {"S": "town"}, "key": {"S": f"2026-01#r#{retailer_id}"}},
                 ("redeemed_n", "redeemed_cents", "redeemed_bonus")),
+            add("voucher-day-totals", {"day": {"S": "2026-01-01"}, "key": {"S": f"r#{retailer_id}"}}, ("rn", "rc")),
             add("voucher-zone-days", {"zone": {"S": "markt"}, "day_retailer": {"S": f"2026-01-01#{retailer_id}"}},
                 ("n00", "c00")),
             add("voucher-zone-months", {"zone": {"S": "markt"}, "month_retailer": {"S": f"2026-01#{retailer_id}"}},

@@ -32,6 +32,7 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     # (`marktplatz totals check|rebuild` scans and rewrites them with the operator's credentials, not this role.)
     "voucher-month-totals": [GET, UPDATE, QUERY],  # (the month closings are the job's)
     "voucher-zone-days": [UPDATE, QUERY],  # the dashboard's redemption series: hours
+    "voucher-day-totals": [UPDATE, QUERY],  # the Übersicht's "today"
     "voucher-zone-months": [UPDATE, QUERY],  # and days (the job writes the closed months' zone rollups)
     # payments
     "orders": [GET, PUT, UPDATE, BATCH_GET],
@@ -117,7 +118,8 @@ API_FUNCTION = "api_handler"  # Chalice's name for the function behind API Gatew
 JOB_GRANTS: dict[str, Grants] = {
     "destroy_wlan_day_keys": Grants({"wlan-daily-keys": [SCAN, DELETE], "wlan-devices": [SCAN, DELETE]}),
     "reconcile_payments": Grants(
-        {"orders": [GET, UPDATE], "vouchers": [PUT], "ledger": [PUT], "voucher-month-totals": [UPDATE]},
+        {"orders": [GET, UPDATE], "vouchers": [PUT], "ledger": [PUT], "voucher-month-totals": [UPDATE],
+         "voucher-day-totals": [UPDATE]},
         # issue a paid order's vouchers, once, with the sale in the month totals
         indexes={"orders": ["refund-due", "awaiting-payment"]},  # refunds to retry; unpaid orders to expire
         # Stripe's API key to list payments; the signing key for the vouchers it issues (read only: no rotation).

@@ -64,11 +64,13 @@ def closed_months(stored: dict[ItemKey, Counters]) -> tuple[str, str] | None:
 
 
 def stored_totals() -> dict[ItemKey, Counters]:
-    from chalicelib.vouchers.models import MonthTotal, ZoneDayRedemptions, ZoneMonthRedemptions
+    from chalicelib.vouchers.models import DayTotal, MonthTotal, ZoneDayRedemptions, ZoneMonthRedemptions
 
     out: dict[ItemKey, Counters] = {}
     for item in MonthTotal.scan(consistent_read=True):
         out[(totals.MONTH_TABLE, item.book, item.key)] = _nonzero(item)
+    for item in DayTotal.scan(consistent_read=True):
+        out[(totals.DAY_TABLE, item.day, item.key)] = _nonzero(item)
     for item in ZoneDayRedemptions.scan(consistent_read=True):
         out[(totals.ZONE_TABLE, item.zone, item.day_retailer)] = _nonzero(item)
     for item in ZoneMonthRedemptions.scan(consistent_read=True):

@@ -15,6 +15,7 @@ MODEL_PATHS: list[str] = [
     "chalicelib.vouchers.models:LedgerEntry",
     "chalicelib.vouchers.models:Retailer",
     "chalicelib.vouchers.models:MonthTotal",
+    "chalicelib.vouchers.models:DayTotal",
     "chalicelib.vouchers.models:ZoneDayRedemptions",
     "chalicelib.vouchers.models:ZoneMonthRedemptions",
     "chalicelib.payments.models:Order",

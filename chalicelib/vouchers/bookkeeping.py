@@ -12,13 +12,13 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.core import clock
 from chalicelib.vouchers import totals
-from chalicelib.vouchers.models import MonthTotal, ZoneDayRedemptions, ZoneMonthRedemptions
+from chalicelib.vouchers.models import DayTotal, MonthTotal, ZoneDayRedemptions, ZoneMonthRedemptions
 from chalicelib.vouchers.totals import BOOK, MONTH_TABLE, Delta
 
 if TYPE_CHECKING:
     from chalicelib.store.transactions import UnitOfWork
 
-MODELS = {MONTH_TABLE: MonthTotal, totals.ZONE_TABLE: ZoneDayRedemptions,
+MODELS = {MONTH_TABLE: MonthTotal, totals.DAY_TABLE: DayTotal, totals.ZONE_TABLE: ZoneDayRedemptions,
           totals.ZONE_MONTH_TABLE: ZoneMonthRedemptions}
 
 
@@ -167,7 +167,7 @@ def _previous(month: str) -> str:
 
 def day_items(day: str) -> list[dict[str, int]]:
     """Every shop's and voucher shard's counters of one Berlin day (YYYY-MM-DD): one Query."""
-    return [_attributes(i) for i in MonthTotal.query(totals.DAYS, MonthTotal.key.startswith(f"{day}#"))]
+    return [_attributes(i) for i in DayTotal.query(day)]
 
 
 def retailer_months(month: str) -> dict[str, dict[str, int]]:

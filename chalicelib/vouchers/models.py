@@ -130,7 +130,16 @@ MonthTotal = MetaModel("MonthTotal", (BaseModel,), {
     "Meta": table_meta("voucher-month-totals"),
     "book": UnicodeAttribute(hash_key=True),  # totals.BOOK
     "key": UnicodeAttribute(range_key=True),  # "<YYYY-MM>#r#<retailer_id>" | "#v#<shard>" | "#z#closing"
-    **_counters(MONTH_ATTRIBUTES + DAY_TOTAL_ATTRIBUTES),
+    **_counters(MONTH_ATTRIBUTES),
+})
+
+DayTotal = MetaModel("DayTotal", (BaseModel,), {
+    "__module__": __name__,
+    "__doc__": "Vouchers sold and redemptions of one Berlin day, per shop and voucher shard: the back office's today.",
+    "Meta": table_meta("voucher-day-totals"),
+    "day": UnicodeAttribute(hash_key=True),  # YYYY-MM-DD (Europe/Berlin)
+    "key": UnicodeAttribute(range_key=True),  # "r#<retailer_id>" | "v#<shard>"
+    **_counters(DAY_TOTAL_ATTRIBUTES),
 })
 
 ZoneDayRedemptions = MetaModel("ZoneDayRedemptions", (BaseModel,), {

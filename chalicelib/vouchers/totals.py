@@ -20,9 +20,9 @@ Key design (no item that unrelated tills share):
   day cells of all its shops, packed into one string (`pack_days`); every hour it also rolls up the running
   month through the last day that is over (`through`). A zone's year is then its rollups plus today's cells of
   its shops: two Queries whose size does not grow with the redemptions.
-- Per Berlin day, in their own partition `day` of the same table, small items for the back office's "today":
-  `<YYYY-MM-DD>#r#<retailer_id>` (redemptions net of reversals: `rn`, `rc`) and `<YYYY-MM-DD>#v#<shard>` (vouchers
-  sold: `sn`, `sc`). One Query reads a day; the month items stay small, so the reports read no more bytes.
+- Per Berlin day, in a table of their own (partition: the day), small items for the back office's "today":
+  `r#<retailer_id>` (redemptions net of reversals: `rn`, `rc`) and `v#<shard>` (vouchers sold: `sn`, `sc`). One
+  Query reads a day; the month table and its items stay as small as the reports need them.
 
 Buckets are flows (what happened in the month); the stocks (outstanding, blocked) are sums of flows up to the end
 of a month. Every bucket counts `_n` (events or vouchers), `_cents` (money) and `_bonus` (the city's share of it).
@@ -51,9 +51,8 @@ MEASURES = ("n", "cents", "bonus")
 MONTH_ATTRIBUTES = tuple(f"{b}_{m}" for b in BUCKETS for m in MEASURES)
 HOUR_ATTRIBUTES = tuple(f"{m}{h:02d}" for h in range(24) for m in ("n", "c"))
 DAY_ATTRIBUTES = tuple(f"{m}{d:02d}" for d in range(1, 32) for m in ("n", "c"))
-DAYS = "day"  # the partition of the day items (the back office's "today")
 DAY_TOTAL_ATTRIBUTES = ("sn", "sc", "rn", "rc")
-MONTH_TABLE, ZONE_TABLE, ZONE_MONTH_TABLE = "month", "zone_day", "zone_month"
+MONTH_TABLE, DAY_TABLE, ZONE_TABLE, ZONE_MONTH_TABLE = "month", "day", "zone_day", "zone_month"
 CLOSING = "z#closing"
 ROLLUP = "all#"  # zone-month rollups sort after every "<YYYY-MM>#<retailer>" item of the zone
 
@@ -80,7 +79,7 @@ class Terms(NamedTuple):
 
 
 class Delta(NamedTuple):
-    table: str  # MONTH_TABLE | ZONE_TABLE
+    table: str  # MONTH_TABLE | DAY_TABLE | ZONE_TABLE | ZONE_MONTH_TABLE
     hash_key: str
     range_key: str
     adds: dict[str, int]
@@ -157,8 +156,7 @@ def entry_deltas(entry: Entry, terms: Terms | None = None) -> list[Delta]:
         bucket = "redeemed" if kind == "redemption" else "reversed"
         sign = 1 if kind == "redemption" else -1  # a reversal undoes one redemption, in the hour it happens
         deltas = [Delta(MONTH_TABLE, BOOK, retailer_key(month, retailer), _bucket(bucket, 1, cents, bonus)),
-                  Delta(MONTH_TABLE, DAYS, f"{berlin_day(entry.created_at)}#r#{retailer}",
-                        {"rn": sign, "rc": sign * cents})]
+                  Delta(DAY_TABLE, berlin_day(entry.created_at), f"r#{retailer}", {"rn": sign, "rc": sign * cents})]
         if entry.zone:
             day, hour = _hour_cell(entry.created_at)
             deltas.append(Delta(ZONE_TABLE, entry.zone, f"{day}#{retailer}",
@@ -182,7 +180,7 @@ def entry_deltas(entry: Entry, terms: Terms | None = None) -> list[Delta]:
         return []
     deltas = [Delta(MONTH_TABLE, BOOK, voucher_key(month, entry.voucher_id), _bucket(bucket, 1, cents, bonus))]
     if kind == "issue":
-        deltas.append(Delta(MONTH_TABLE, DAYS, f"{berlin_day(entry.created_at)}#v#{shard_of(entry.voucher_id)}",
+        deltas.append(Delta(DAY_TABLE, berlin_day(entry.created_at), f"v#{shard_of(entry.voucher_id)}",
                             {"sn": 1, "sc": cents}))
     return deltas
 
