@@ -75,6 +75,21 @@ def _fresh_state(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
+def own_tables(aws_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Tables of this test alone (a fresh prefix): for tests that read the whole town's book, such as the month
+    closing or the recomputation of the totals from the ledger."""
+    prefix = f"t0-{uuid.uuid4().hex[:8]}-"  # the shape tests/infra/test_access.py maps back to the logical table
+    monkeypatch.setenv("MARKTPLATZ_TABLE_PREFIX", prefix)
+    reset_caches()
+    from chalicelib.store.tables import create_all
+
+    create_all()
+    yield prefix
+    monkeypatch.undo()
+    reset_caches()
+
+
+@pytest.fixture
 def client(aws_server: str) -> Iterator[Any]:
     from chalice.test import Client
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from chalicelib.core import dates
 from chalicelib.vouchers import bookkeeping, totals
 from chalicelib.vouchers.totals import Delta
 
@@ -54,7 +55,7 @@ def expected_rollups(items: dict[ItemKey, Counters], first: str, last: str,
     every_zone = set(zones) | {zone for zone, _ in by_zone_month}
     return {(totals.ZONE_MONTH_TABLE, zone, totals.rollup_key(month)):
             {"days": totals.pack_days(by_zone_month.get((zone, month), []))}
-            for zone in every_zone for month in bookkeeping.months_between(first, last)}
+            for zone in every_zone for month in dates.months_between(first, last)}
 
 
 def closed_months(stored: dict[ItemKey, Counters]) -> tuple[str, str] | None:

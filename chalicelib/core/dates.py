@@ -51,6 +51,26 @@ def next_month(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
+def month_after(month: str) -> str:
+    """"YYYY-MM" of the month after a "YYYY-MM" (month keys of the totals, closings and audit partitions)."""
+    year, mon = next_month(int(month[:4]), int(month[5:7]))
+    return f"{year:04d}-{mon:02d}"
+
+
+def month_before(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year - 1:04d}-12" if mon == 1 else f"{year:04d}-{mon - 1:02d}"
+
+
+def months_between(first: str, last: str, limit: int | None = None) -> list[str]:
+    """Every "YYYY-MM" from `first` through `last` (at most `limit` of them)."""
+    out, month = [], first
+    while month <= last and (limit is None or len(out) < limit):
+        out.append(month)
+        month = month_after(month)
+    return out
+
+
 def parse_instant(value: str) -> datetime:
     """An ISO 8601 time (a trailing Z means UTC); naive if it carries no offset, the caller decides what that means."""
     if not isinstance(value, str) or not 10 <= len(value.strip()) <= 40:

@@ -105,15 +105,6 @@ class Query(NamedTuple):
     text: str | None = None
 
 
-def months_between(first: str, last: str) -> list[str]:
-    year, month = int(first[:4]), int(first[5:])
-    out = []
-    while f"{year:04d}-{month:02d}" <= last and len(out) < MAX_MONTHS:
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
-
-
 def search(query: Query, limit: int = 500) -> list[AuditEntry]:
     """Newest first. With an object: the by-object index; otherwise each month's partition, filtered here."""
     if query.object_type and query.object_id:

@@ -6,7 +6,7 @@ import re
 
 from chalice import Blueprint, Response
 
-from chalicelib.core import auth
+from chalicelib.core import auth, dates
 from chalicelib.core.auth import ADMIN
 from chalicelib.core.errors import DomainError, unauthorized
 from chalicelib.core.http import client_address, json_body, json_response, query_param
@@ -132,7 +132,7 @@ def _audit_query():  # type: ignore[no-untyped-def]
             raise DomainError("invalid_request", f"'{name}' must be YYYY-MM.", field=name)
     if first > last:
         raise DomainError("invalid_request", "'from' must not be after 'to'.", field="from")
-    return audit.Query(months=audit.months_between(first, last), actor=query_param(request, "actor"),
+    return audit.Query(months=dates.months_between(first, last, audit.MAX_MONTHS), actor=query_param(request, "actor"),
                        action=query_param(request, "action"), object_type=query_param(request, "object_type"),
                        object_id=query_param(request, "object_id"), text=query_param(request, "q"))
 

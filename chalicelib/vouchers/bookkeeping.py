@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from chalicelib.core import clock
+from chalicelib.core import clock, dates
 from chalicelib.vouchers import totals
 from chalicelib.vouchers.models import DayTotal, MonthTotal, ZoneDayRedemptions, ZoneMonthRedemptions
 from chalicelib.vouchers.totals import BOOK, MONTH_TABLE, Delta
@@ -46,19 +46,13 @@ def _attributes(item: Any) -> dict[str, int]:
     return {k: int(v) for k, v in item.attribute_values.items() if isinstance(v, (int, float))}
 
 
-def report_attributes() -> list[str]:
-    """What a report reads of the month items: the buckets (keys included, which PynamoDB needs)."""
-    return ["book", "key", *totals.MONTH_ATTRIBUTES]
-
-
-def back_to_closing(month: str, attributes: list[str] | None = None) -> tuple[
-        str | None, dict[str, int], list[tuple[str, dict[str, int]]]]:
+def back_to_closing(month: str) -> tuple[str | None, dict[str, int], list[tuple[str, dict[str, int]]]]:
     """Reading backwards from the end of `month` to the latest closing of an earlier month: (that month or None,
     its counters, the (sort key, counters) of every item after it through `month`). One Query, stopped early; a
     closing of `month` itself is passed over. Bounded by the months since the last closing, not by the years."""
     after: list[tuple[str, dict[str, int]]] = []
     for item in MonthTotal.query(BOOK, MonthTotal.key < f"{month}#~", scan_index_forward=False,
-                                 consistent_read=True, attributes_to_get=attributes):
+                                 consistent_read=True):
         if totals.is_closing(item.key):
             if item.key[:7] < month:
                 return item.key[:7], _attributes(item), after
@@ -72,13 +66,12 @@ def liability_inputs(month: str) -> tuple[dict[str, int], list[dict[str, int]]]:
     month's closing sorts right before the month's own items. Only when that month is not closed yet (the hour
     after a month ends, or a deployment whose job has not run) does it read back
     to the latest closing."""
-    before = totals.closing_key(_previous(month))
-    attributes = report_attributes()
+    before = totals.closing_key(dates.month_before(month))
     items = [(i.key, _attributes(i)) for i in MonthTotal.query(
-        BOOK, MonthTotal.key.between(before, f"{month}#~"), consistent_read=True, attributes_to_get=attributes)]
+        BOOK, MonthTotal.key.between(before, f"{month}#~"), consistent_read=True)]
     if items and items[0][0] == before:
         return items[0][1], [item for key, item in items[1:] if not totals.is_closing(key)]
-    _, closing, after = back_to_closing(month, attributes)
+    _, closing, after = back_to_closing(month)
     earlier = [item for key, item in after if key[:7] < month]
     return totals.add_up([closing, *earlier]), [item for key, item in after if key[:7] == month]
 
@@ -86,7 +79,7 @@ def liability_inputs(month: str) -> tuple[dict[str, int], list[dict[str, int]]]:
 def close_months(before: str) -> list[str]:
     """Write the closing of every month before `before` not closed yet (the hourly job; a month is over, so its
     items no longer change), and every known zone's rollup of those months. Returns the months closed."""
-    last = _previous(before)
+    last = dates.month_before(before)
     try:
         MonthTotal.get(BOOK, totals.closing_key(last))
         return []  # the usual hour: last month is closed already (one GetItem)
@@ -98,7 +91,7 @@ def close_months(before: str) -> list[str]:
     earlier = [(k, i) for k, i in after if k[:7] <= last]
     # Nothing booked before `before` yet (a new deployment): an empty closing of last month all the same, so a
     # report of this month finds its opening in its one Query.
-    first = totals.next_month(closed) if closed else min((k[:7] for k, _ in earlier), default=last)
+    first = dates.month_after(closed) if closed else min((k[:7] for k, _ in earlier), default=last)
     chain = totals.closings(closing, first, last, earlier)
     write_rollups(known_zones(), first, last)  # before the closings, which mark the months done
     for month, counters in chain.items():
@@ -118,18 +111,10 @@ def known_zones() -> set[str]:
     return {z.zone_id for z in Zone.scan()} | {r.zone for r in list_retailers() if r.zone}
 
 
-def months_between(first: str, last: str) -> list[str]:
-    out, month = [], first
-    while month <= last:
-        out.append(month)
-        month = totals.next_month(month)
-    return out
-
-
 def write_rollups(zones: Iterable[str], first: str, last: str) -> None:
     """Each zone's rollup of every month in [first, last] (months that are over), empty months too, so that the
     dashboard finds one for every closed month: one Query of the zone's retailer items and one PutItem a month."""
-    months = months_between(first, last)
+    months = dates.months_between(first, last)
     for zone in sorted(zones):
         by_month: dict[str, list[dict[str, int]]] = {}
         for month, counters in _retailer_months(zone, first, last):
@@ -160,11 +145,6 @@ def roll_up_month_so_far(at: datetime) -> int:
     return through
 
 
-def _previous(month: str) -> str:
-    year, mon = int(month[:4]), int(month[5:7])
-    return f"{year - (mon == 1):04d}-{(mon - 2) % 12 + 1:02d}"
-
-
 def day_items(day: str) -> list[dict[str, int]]:
     """Every shop's and voucher shard's counters of one Berlin day (YYYY-MM-DD): one Query."""
     return [_attributes(i) for i in DayTotal.query(day)]
@@ -174,13 +154,12 @@ def retailer_months(month: str) -> dict[str, dict[str, int]]:
     """retailer_id -> counters of `month`: one Query."""
     prefix = f"{month}#r#"
     return {i.key[len(prefix):]: _attributes(i) for i in MonthTotal.query(
-        BOOK, MonthTotal.key.startswith(prefix), attributes_to_get=report_attributes())}
+        BOOK, MonthTotal.key.startswith(prefix))}
 
 
 def retailer_month(month: str, retailer_id: str) -> dict[str, int]:
     try:
-        return _attributes(MonthTotal.get(BOOK, totals.retailer_key(month, retailer_id),
-                                          attributes_to_get=report_attributes()))
+        return _attributes(MonthTotal.get(BOOK, totals.retailer_key(month, retailer_id)))
     except DoesNotExist:
         return {}
 
@@ -210,7 +189,7 @@ def zone_months(zone: str, first_month: str, last_month: str) -> list[tuple[str,
         rollups[i.month_retailer[len(totals.ROLLUP):]] = (totals.unpack_days(i.days or ""),
                                                           31 if i.through is None else int(i.through))
     out = [(month, counters) for month, (counters, _) in rollups.items()]
-    pending = [m for m in months_between(first_month, last_month) if rollups.get(m, ({}, 0))[1] < 31]
+    pending = [m for m in dates.months_between(first_month, last_month) if rollups.get(m, ({}, 0))[1] < 31]
     if not pending:
         return out
     since = pending[0]

@@ -39,7 +39,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
-from chalicelib.core import clock
+from chalicelib.core import clock, dates
 from chalicelib.vouchers.rules import bonus_share
 
 BOOK = "town"
@@ -230,11 +230,6 @@ def add_up(items: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     return out
 
 
-def next_month(month: str) -> str:
-    year, mon = int(month[:4]), int(month[5:7])
-    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
-
-
 def closings(opening: Mapping[str, int], first: str, last: str,
              items: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, dict[str, int]]:
     """The closing counters of every month from `first` through `last` (a chain without gaps), starting from the
@@ -243,11 +238,10 @@ def closings(opening: Mapping[str, int], first: str, last: str,
     for key, item in items:
         if not is_closing(key):
             by_month.setdefault(key[:7], []).append(item)
-    out, running, month = {}, dict(opening), first
-    while month <= last:
+    out, running = {}, dict(opening)
+    for month in dates.months_between(first, last):
         running = add_up([running, *by_month.get(month, [])])
         out[month] = running
-        month = next_month(month)
     return out
 
 

@@ -4,8 +4,6 @@ running month's shop items. The series is the same either way, and a zone's year
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,22 +12,8 @@ import pytest
 from chalicelib.cli import totals as recompute
 from chalicelib.core import clock
 from chalicelib.vouchers import totals
-from tests.conftest import ADMIN_TOKEN, reset_caches
+from tests.conftest import ADMIN_TOKEN
 from tests.footfall.conftest import Footfall
-
-
-@pytest.fixture
-def own_tables(aws_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Tables of this test alone: the month closing works on the whole town's book."""
-    prefix = f"t13-{uuid.uuid4().hex[:8]}-"
-    monkeypatch.setenv("MARKTPLATZ_TABLE_PREFIX", prefix)
-    reset_caches()
-    from chalicelib.store.tables import create_all
-
-    create_all()
-    yield prefix
-    monkeypatch.undo()
-    reset_caches()
 
 
 def _month(at: datetime) -> str:

@@ -7,29 +7,13 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from chalicelib.cli import totals as recompute
 from chalicelib.core import clock, settings
-from tests.conftest import ADMIN_TOKEN, reset_caches
+from tests.conftest import ADMIN_TOKEN
 from tests.payments.conftest import Shop
-
-
-@pytest.fixture
-def own_tables(aws_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    prefix = f"t13-{uuid.uuid4().hex[:8]}-"
-    monkeypatch.setenv("MARKTPLATZ_TABLE_PREFIX", prefix)
-    reset_caches()
-    from chalicelib.store.tables import create_all
-
-    create_all()
-    yield prefix
-    monkeypatch.undo()
-    reset_caches()
 
 
 def _mix(shop: Shop, rng: random.Random) -> dict[str, int]:
