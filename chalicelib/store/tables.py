@@ -50,8 +50,8 @@ def all_models() -> list[type[Model]]:
 
 
 def existing_tables() -> set[str]:
-    """The store's table names: one ListTables call a page through one model's connection (`Model.exists()` for each
-    model would make a botocore client per model, a quarter of a second each)."""
+    """The store's table names: one ListTables call a page, instead of one DescribeTable per model
+    (`Model.exists()`)."""
     connection = all_models()[0]._get_connection().connection
     names: set[str] = set()
     start = None
